@@ -1,0 +1,162 @@
+#include "http_metrics.h"
+
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "OTHER" };
+#define METHOD_COUNT (sizeof methods / sizeof methods[0])
+static const int statuses[] = { 200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503, 0 };
+#define STATUS_COUNT (sizeof statuses / sizeof statuses[0]) /* the last slot counts any other status */
+static const double bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5 };
+#define BUCKET_COUNT (sizeof bounds / sizeof bounds[0] + 1) /* + the +Inf bucket */
+
+struct route_metrics {
+    atomic_uint_fast64_t requests[METHOD_COUNT][STATUS_COUNT];
+    atomic_uint_fast64_t buckets[BUCKET_COUNT]; /* not cumulative; summed when rendered */
+    atomic_uint_fast64_t micros_total;
+};
+
+struct ft_http_metrics {
+    const char *const *routes;
+    size_t count;
+    atomic_int_fast64_t connections;
+    struct route_metrics per_route[]; /* count + 1: the last is "unmatched" */
+};
+
+struct ft_http_metrics *ft_http_metrics_new(const char *const *routes, size_t count)
+{
+    struct ft_http_metrics *m = calloc(1, sizeof *m + (count + 1) * sizeof(struct route_metrics));
+    if (m == NULL)
+        return NULL;
+    m->routes = routes;
+    m->count = count;
+    return m;
+}
+
+void ft_http_metrics_free(struct ft_http_metrics *m)
+{
+    free(m);
+}
+
+static size_t method_slot(const char *method)
+{
+    for (size_t i = 0; i + 1 < METHOD_COUNT; i++)
+        if (strcmp(method, methods[i]) == 0)
+            return i;
+    return METHOD_COUNT - 1;
+}
+
+static size_t status_slot(int status)
+{
+    for (size_t i = 0; i + 1 < STATUS_COUNT; i++)
+        if (statuses[i] == status)
+            return i;
+    return STATUS_COUNT - 1;
+}
+
+void ft_http_metrics_observe(struct ft_http_metrics *m, size_t route_index, const char *method, int status,
+                             double seconds)
+{
+    struct route_metrics *r = &m->per_route[route_index < m->count ? route_index : m->count];
+    atomic_fetch_add(&r->requests[method_slot(method)][status_slot(status)], 1);
+    size_t bucket = 0;
+    while (bucket < BUCKET_COUNT - 1 && seconds > bounds[bucket])
+        bucket++;
+    atomic_fetch_add(&r->buckets[bucket], 1);
+    atomic_fetch_add(&r->micros_total, (uint_fast64_t)(seconds * 1e6));
+}
+
+void ft_http_metrics_connection(struct ft_http_metrics *m, int delta)
+{
+    atomic_fetch_add(&m->connections, delta);
+}
+
+/* A growing text buffer; `failed` sticks once an allocation fails. */
+struct text {
+    char *data;
+    size_t len, cap;
+    int failed;
+};
+
+static void append(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void append(struct text *t, const char *fmt, ...)
+{
+    if (t->failed)
+        return;
+    for (;;) {
+        va_list args;
+        va_start(args, fmt);
+        int n = vsnprintf(t->data + t->len, t->cap - t->len, fmt, args);
+        va_end(args);
+        if (n >= 0 && (size_t)n < t->cap - t->len) {
+            t->len += (size_t)n;
+            return;
+        }
+        size_t cap = t->cap * 2 + (size_t)(n > 0 ? n : 0);
+        char *grown = realloc(t->data, cap);
+        if (grown == NULL) {
+            t->failed = 1;
+            return;
+        }
+        t->data = grown;
+        t->cap = cap;
+    }
+}
+
+static const char *route_label(const struct ft_http_metrics *m, size_t i)
+{
+    return i < m->count ? m->routes[i] : "unmatched";
+}
+
+char *ft_http_metrics_render(struct ft_http_metrics *m)
+{
+    struct text t = { .data = malloc(8192), .cap = 8192 };
+    if (t.data == NULL)
+        return NULL;
+    t.data[0] = '\0';
+    append(&t, "# HELP ft_http_requests_total HTTP requests answered, by route template, method and status.\n"
+               "# TYPE ft_http_requests_total counter\n");
+    for (size_t i = 0; i <= m->count; i++)
+        for (size_t k = 0; k < METHOD_COUNT; k++)
+            for (size_t s = 0; s < STATUS_COUNT; s++) {
+                uint_fast64_t n = atomic_load(&m->per_route[i].requests[k][s]);
+                if (n == 0)
+                    continue;
+                char status[8];
+                snprintf(status, sizeof status, "%d", statuses[s]);
+                append(&t, "ft_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %llu\n",
+                       route_label(m, i), methods[k], statuses[s] ? status : "other", (unsigned long long)n);
+            }
+    append(&t, "# HELP ft_http_request_duration_seconds Time from request to answer, by route template.\n"
+               "# TYPE ft_http_request_duration_seconds histogram\n");
+    for (size_t i = 0; i <= m->count; i++) {
+        const struct route_metrics *r = &m->per_route[i];
+        uint_fast64_t cumulative = 0;
+        for (size_t b = 0; b < BUCKET_COUNT; b++) {
+            cumulative += atomic_load(&r->buckets[b]);
+            if (b + 1 < BUCKET_COUNT)
+                append(&t, "ft_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                       route_label(m, i), bounds[b], (unsigned long long)cumulative);
+            else
+                append(&t, "ft_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+                       route_label(m, i), (unsigned long long)cumulative);
+        }
+        append(&t, "ft_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_label(m, i),
+               (double)atomic_load(&r->micros_total) / 1e6);
+        append(&t, "ft_http_request_duration_seconds_count{route=\"%s\"} %llu\n", route_label(m, i),
+               (unsigned long long)cumulative);
+    }
+    append(&t, "# HELP ft_http_connections_in_flight Open HTTP connections.\n"
+               "# TYPE ft_http_connections_in_flight gauge\n"
+               "ft_http_connections_in_flight %lld\n",
+           (long long)atomic_load(&m->connections));
+    if (t.failed) {
+        free(t.data);
+        return NULL;
+    }
+    return t.data;
+}

@@ -1,0 +1,71 @@
+#include "json_body.h"
+
+#include "response.h"
+
+bool ft_body_object(const char *body, size_t len, json_t **out, struct ft_error *err)
+{
+    if (body == NULL || len == 0)
+        return ft_fail(err, 400, "MALFORMED_JSON", NULL, "request body must be a JSON object");
+    json_error_t parse_error;
+    json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &parse_error);
+    if (doc == NULL)
+        return ft_fail(err, 400, "MALFORMED_JSON", NULL, "body is not valid JSON: %s at line %d column %d",
+                       parse_error.text, parse_error.line, parse_error.column);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return ft_fail(err, 400, "INVALID_TYPE", NULL, "request body must be a JSON object");
+    }
+    *out = doc;
+    return true;
+}
+
+/* The field, or NULL with MISSING_FIELD when required and absent or null. */
+static const json_t *field(const json_t *obj, const char *name, bool required, struct ft_error *err, bool *ok)
+{
+    const json_t *value = json_object_get(obj, name);
+    if (value == NULL || json_is_null(value)) {
+        *ok = !required;
+        if (required)
+            (void)ft_fail(err, 400, "MISSING_FIELD", name, "field '%s' is required", name);
+        return NULL;
+    }
+    *ok = true;
+    return value;
+}
+
+bool ft_body_string(const json_t *obj, const char *name, bool required, const char **out, struct ft_error *err)
+{
+    bool ok;
+    const json_t *value = field(obj, name, required, err, &ok);
+    *out = NULL;
+    if (value == NULL)
+        return ok;
+    if (!json_is_string(value))
+        return ft_fail(err, 400, "INVALID_TYPE", name, "field '%s' must be a string", name);
+    *out = json_string_value(value);
+    return true;
+}
+
+bool ft_body_integer(const json_t *obj, const char *name, int64_t *out, struct ft_error *err)
+{
+    bool ok;
+    const json_t *value = field(obj, name, true, err, &ok);
+    if (value == NULL)
+        return ok;
+    if (!json_is_integer(value))
+        return ft_fail(err, 400, "INVALID_TYPE", name, "field '%s' must be an integer", name);
+    *out = (int64_t)json_integer_value(value);
+    return true;
+}
+
+bool ft_body_array(const json_t *obj, const char *name, const json_t **out, struct ft_error *err)
+{
+    bool ok;
+    const json_t *value = field(obj, name, true, err, &ok);
+    if (value == NULL)
+        return ok;
+    if (!json_is_array(value))
+        return ft_fail(err, 400, "INVALID_TYPE", name, "field '%s' must be an array", name);
+    *out = value;
+    return true;
+}

@@ -1,0 +1,110 @@
+/*
+ * ft-ingress: the HTTP front door. Reads its configuration from the environment
+ * (ft-ingress --help lists it), serves until SIGTERM or SIGINT, then stops cleanly.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "app.h"
+#include "ft/kafka_client.h"
+#include "ft/log.h"
+#include "ft/password.h"
+#include "routes.h"
+#include "server.h"
+
+static void print_line(const char *line)
+{
+    puts(line);
+}
+
+static void usage(void)
+{
+    puts("usage: ft-ingress [--print-routes | --help]\n\nConfiguration (environment):");
+    ft_config_describe(print_line);
+}
+
+/* Lets the connection limit be reached: every connection is a file descriptor. */
+static void raise_open_file_limit(void)
+{
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        (void)setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+/* Blocks the stop signals in every thread (threads inherit it), to sigwait for them. */
+static void block_stop_signals(sigset_t *stop)
+{
+    sigemptyset(stop);
+    sigaddset(stop, SIGINT);
+    sigaddset(stop, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+static int serve(const struct ft_config *config)
+{
+    char err[512];
+    struct ft_app app = { .config = config };
+    int threads = config->http_threads > 0 ? config->http_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
+    app.db = ft_db_pool_new(config->database_url, config->db_pool_size > 0 ? config->db_pool_size : threads);
+    app.metrics = ft_http_metrics_new(ft_route_paths, ft_route_count);
+    app.producer = ft_kafka_producer_new(config->kafka_brokers, err, sizeof err);
+    int status = EXIT_FAILURE;
+    struct ft_server *server = NULL;
+    sigset_t stop;
+    block_stop_signals(&stop);
+    if (app.db == NULL || app.metrics == NULL) {
+        ft_log_error("ingress.start_failed", "error=\"out of memory\"");
+    } else if (app.producer == NULL) {
+        ft_log_error("ingress.start_failed", "error=\"kafka: %s\"", err);
+    } else if ((server = ft_server_start(&app, err, sizeof err)) == NULL) {
+        ft_log_error("ingress.start_failed", "error=\"%s\"", err);
+    } else {
+        int signal_number = 0;
+        sigwait(&stop, &signal_number);
+        ft_log_info("ingress.stopping", "signal=%s", strsignal(signal_number));
+        ft_server_stop(server);
+        status = EXIT_SUCCESS;
+    }
+    if (app.producer != NULL) {
+        rd_kafka_flush(app.producer, 5000);
+        rd_kafka_destroy(app.producer);
+    }
+    ft_db_pool_free(app.db);
+    ft_http_metrics_free(app.metrics);
+    ft_log_info("ingress.stopped", "status=%d", status);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && strcmp(argv[1], "--print-routes") == 0) {
+        for (size_t i = 0; i < ft_route_count; i++)
+            printf("%s %s\n", ft_routes[i].method, ft_routes[i].path);
+        return EXIT_SUCCESS;
+    }
+    if (argc > 1) {
+        usage();
+        return strcmp(argv[1], "--help") == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    }
+    struct ft_config config;
+    char err[256];
+    if (!ft_config_load(&config, ft_env_process, FT_CONFIG_NEED_JWT, err, sizeof err)) {
+        fprintf(stderr, "ft-ingress: %s\n", err);
+        return EXIT_FAILURE;
+    }
+    (void)ft_log_set_level(config.log_level);
+    if (!ft_password_init()) {
+        ft_log_error("ingress.start_failed", "error=\"libsodium did not initialise\"");
+        return EXIT_FAILURE;
+    }
+    raise_open_file_limit();
+    return serve(&config);
+}

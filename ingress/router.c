@@ -1,0 +1,55 @@
+#include "router.h"
+
+#include <stdio.h>
+#include <string.h>
+
+/*
+ * Compares one template against a path. On a match, copies the segment under `{…}` into
+ * param. A captured segment longer than the buffer does not match: no id is that long.
+ */
+static bool path_matches(const char *template, const char *path, char *param, size_t param_size)
+{
+    const char *t = template, *p = path;
+    param[0] = '\0';
+    while (*t != '\0' && *p != '\0') {
+        if (*t == '{') {
+            const char *t_end = strchr(t, '}');
+            size_t seg_len = strcspn(p, "/");
+            if (t_end == NULL || seg_len == 0 || seg_len >= param_size)
+                return false;
+            memcpy(param, p, seg_len);
+            param[seg_len] = '\0';
+            t = t_end + 1;
+            p += seg_len;
+            continue;
+        }
+        if (*t != *p)
+            return false;
+        t++;
+        p++;
+    }
+    return *t == '\0' && *p == '\0';
+}
+
+void ft_router_match(const struct ft_route *routes, size_t count, const char *method, const char *path,
+                     struct ft_match *match)
+{
+    char param[FT_ROUTE_PARAM_MAX];
+    match->result = FT_MATCH_NO_PATH;
+    match->index = 0;
+    match->param[0] = '\0';
+    match->allow[0] = '\0';
+    for (size_t i = 0; i < count; i++) {
+        if (!path_matches(routes[i].path, path, param, sizeof param))
+            continue;
+        if (strcmp(routes[i].method, method) == 0) {
+            match->result = FT_MATCH_FOUND;
+            match->index = i;
+            memcpy(match->param, param, sizeof param);
+            return;
+        }
+        match->result = FT_MATCH_WRONG_METHOD;
+        size_t used = strlen(match->allow);
+        snprintf(match->allow + used, sizeof match->allow - used, "%s%s", used ? ", " : "", routes[i].method);
+    }
+}

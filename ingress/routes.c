@@ -1,0 +1,25 @@
+#include "routes.h"
+
+#include "handlers.h"
+
+/* Paths are written as in schemas/openapi.yaml; a test checks that both list the same. */
+#define ROUTE_TABLE(X)                                                                          \
+    X("POST", "/api/v1/users/signup", ft_handle_signup, FT_ACCESS_PUBLIC, true)                  \
+    X("POST", "/api/v1/users/login", ft_handle_login, FT_ACCESS_PUBLIC, true)                    \
+    X("GET", "/api/v1/users/me", ft_handle_me, FT_ACCESS_USER, false)                            \
+    X("GET", "/api/v1/concerts", ft_handle_concert_list, FT_ACCESS_PUBLIC, false)                \
+    X("POST", "/api/v1/concerts", ft_handle_concert_create, FT_ACCESS_ADMIN, true)               \
+    X("GET", "/api/v1/concerts/{id}", ft_handle_concert_get, FT_ACCESS_PUBLIC, false)            \
+    X("POST", "/api/v1/concerts/{id}/schedules", ft_handle_schedule_create, FT_ACCESS_ADMIN, true) \
+    X("POST", "/api/v1/venues", ft_handle_venue_create, FT_ACCESS_ADMIN, true)                   \
+    X("GET", "/api/v1/seats/{scheduleId}", ft_handle_seat_map, FT_ACCESS_PUBLIC, false)          \
+    X("GET", "/healthz", ft_handle_healthz, FT_ACCESS_PUBLIC, false)                             \
+    X("GET", "/readyz", ft_handle_readyz, FT_ACCESS_PUBLIC, false)                               \
+    X("GET", "/metrics", ft_handle_metrics, FT_ACCESS_PUBLIC, false)
+
+#define AS_ROUTE(method, path, handler, access, body) { method, path, handler, access, body },
+#define AS_PATH(method, path, handler, access, body) path,
+
+const struct ft_route ft_routes[] = { ROUTE_TABLE(AS_ROUTE) };
+const size_t ft_route_count = sizeof ft_routes / sizeof ft_routes[0];
+const char *const ft_route_paths[] = { ROUTE_TABLE(AS_PATH) };

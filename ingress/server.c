@@ -1,0 +1,301 @@
+#include "server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ft/ids.h"
+#include "ft/log.h"
+#include "response.h"
+#include "routes.h"
+
+struct ft_server {
+    struct MHD_Daemon *daemon;
+    struct ft_app *app;
+};
+
+/* One request from its first byte to its answer. */
+struct exchange {
+    struct timespec started;
+    struct ft_match match;
+    char request_id[65];
+    char *body; /* NUL-terminated once complete */
+    size_t body_len, body_cap;
+    bool too_large;
+};
+
+static double seconds_since(const struct timespec *start)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Keeps a client's X-Request-Id when it is short and plain; otherwise makes one. */
+static void choose_request_id(struct MHD_Connection *conn, char id[65])
+{
+    const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
+    if (given != NULL) {
+        size_t len = strlen(given);
+        if (len >= 1 && len <= 64 &&
+            strspn(given, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == len) {
+            memcpy(id, given, len + 1);
+            return;
+        }
+    }
+    unsigned char random[8];
+    randombytes_buf(random, sizeof random);
+    sodium_bin2hex(id, 65, random, sizeof random);
+}
+
+static bool body_append(struct exchange *ex, const char *data, size_t size, size_t limit)
+{
+    if (ex->too_large || ex->body_len + size > limit) {
+        ex->too_large = true;
+        free(ex->body);
+        ex->body = NULL;
+        ex->body_len = ex->body_cap = 0;
+        return true; /* keep reading, to answer 413 once the client has sent it */
+    }
+    if (ex->body_len + size + 1 > ex->body_cap) {
+        size_t cap = ex->body_cap ? ex->body_cap * 2 : 1024;
+        while (cap < ex->body_len + size + 1)
+            cap *= 2;
+        char *grown = realloc(ex->body, cap);
+        if (grown == NULL)
+            return false;
+        ex->body = grown;
+        ex->body_cap = cap;
+    }
+    memcpy(ex->body + ex->body_len, data, size);
+    ex->body_len += size;
+    ex->body[ex->body_len] = '\0';
+    return true;
+}
+
+static const char *query_lookup(void *ctx, const char *name)
+{
+    return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+/* Checks the bearer token for a route that is not public. False with resp filled on refusal. */
+static bool authorize(struct ft_app *app, struct MHD_Connection *conn, enum ft_access access,
+                      struct ft_token_claims *claims, struct ft_response *resp)
+{
+    const char *header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (header == NULL || strncasecmp(header, "Bearer ", 7) != 0) {
+        ft_respond_fail(resp, 401, "AUTH_REQUIRED", "send an access token: Authorization: Bearer <token>");
+        resp->ask_for_token = true;
+        return false;
+    }
+    const char *token = header + 7;
+    while (*token == ' ')
+        token++;
+    enum ft_token_result result = ft_token_verify(app->config->jwt_secret, token, time(NULL), claims);
+    if (result != FT_TOKEN_OK) {
+        ft_log_info("auth.token_refused", "reason=%s", ft_token_result_name(result));
+        ft_respond_fail(resp, 401, "INVALID_TOKEN", "the access token is invalid or has expired");
+        resp->ask_for_token = true;
+        return false;
+    }
+    if (access == FT_ACCESS_ADMIN && claims->role != FT_ROLE_ADMIN) {
+        ft_respond_fail(resp, 403, "FORBIDDEN", "this route is for administrators");
+        return false;
+    }
+    return true;
+}
+
+/* A body must be JSON; a request that says it is something else gets 415. */
+static bool json_content_type(struct MHD_Connection *conn)
+{
+    const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    if (type == NULL)
+        return true;
+    size_t len = strlen("application/json");
+    return strncasecmp(type, "application/json", len) == 0 && (type[len] == '\0' || type[len] == ';');
+}
+
+/* Decides the answer: routing, size, token, content type and id checks, then the handler. */
+static void dispatch(struct ft_app *app, struct MHD_Connection *conn, const char *method, const char *url,
+                     struct exchange *ex, struct ft_response *resp)
+{
+    struct ft_request req = { .method = method, .path = url, .body = ex->body, .body_len = ex->body_len,
+                              .request_id = ex->request_id, .query = query_lookup, .query_ctx = conn };
+    if (ex->match.result == FT_MATCH_NO_PATH) {
+        ft_respond_fail(resp, 404, "ROUTE_NOT_FOUND", "no such route");
+        return;
+    }
+    if (ex->match.result == FT_MATCH_WRONG_METHOD) {
+        ft_respond_fail(resp, 405, "METHOD_NOT_ALLOWED", "this route does not take that method");
+        memcpy(resp->allow, ex->match.allow, sizeof resp->allow);
+        return;
+    }
+    const struct ft_route *route = &ft_routes[ex->match.index];
+    if (ex->too_large) {
+        ft_respond_fail(resp, 413, "BODY_TOO_LARGE", "the request body is too large");
+        return;
+    }
+    if (route->access != FT_ACCESS_PUBLIC && !authorize(app, conn, route->access, &req.caller, resp))
+        return;
+    if (route->takes_body && !json_content_type(conn)) {
+        ft_respond_fail(resp, 415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json");
+        return;
+    }
+    if (ex->match.param[0] != '\0' && !ft_parse_id(ex->match.param, &req.path_id)) {
+        ft_respond_fail(resp, 400, "INVALID_ID", "an id is a whole number from 1 to 9223372036854775807");
+        return;
+    }
+    route->handler(app, &req, resp);
+}
+
+static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchange *ex, struct ft_response *resp)
+{
+    if (resp->body == NULL)
+        ft_respond_fail(resp, 500, "INTERNAL", "internal error");
+    if (resp->body == NULL)
+        return MHD_NO; /* out of memory: close the connection */
+    struct MHD_Response *response =
+        MHD_create_response_from_buffer(strlen(resp->body), resp->body, MHD_RESPMEM_MUST_FREE);
+    if (response == NULL) {
+        free(resp->body);
+        return MHD_NO;
+    }
+    resp->body = NULL; /* now the response's */
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, resp->content_type);
+    MHD_add_response_header(response, "X-Request-Id", ex->request_id);
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (resp->allow[0] != '\0')
+        MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, resp->allow);
+    if (resp->ask_for_token)
+        MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    enum MHD_Result queued = MHD_queue_response(conn, (unsigned int)resp->status, response);
+    MHD_destroy_response(response);
+    return queued;
+}
+
+static enum MHD_Result finish(struct ft_server *server, struct MHD_Connection *conn, const char *method,
+                              const char *url, struct exchange *ex)
+{
+    struct ft_response resp = { .status = 500, .content_type = "application/json" };
+    dispatch(server->app, conn, method, url, ex, &resp);
+    int status = resp.status;
+    enum MHD_Result queued = send_response(conn, ex, &resp);
+    double seconds = seconds_since(&ex->started);
+    size_t route = ex->match.result == FT_MATCH_FOUND ? ex->match.index : ft_route_count;
+    ft_http_metrics_observe(server->app->metrics, route, method, status, seconds);
+    ft_log(status >= 500 ? FT_LOG_ERROR : FT_LOG_INFO, "http.request", "rid=%s method=%s route=%s status=%d ms=%.2f",
+           ex->request_id, method, route < ft_route_count ? ft_route_paths[route] : "unmatched", status,
+           seconds * 1000);
+    return queued;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+                                  const char *version, const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    (void)version;
+    struct ft_server *server = cls;
+    struct exchange *ex = *con_cls;
+    size_t limit = (size_t)server->app->config->http_max_body_bytes;
+    if (ex == NULL) {
+        ex = calloc(1, sizeof *ex);
+        if (ex == NULL)
+            return MHD_NO;
+        clock_gettime(CLOCK_MONOTONIC, &ex->started);
+        choose_request_id(conn, ex->request_id);
+        ft_router_match(ft_routes, ft_route_count, method, url, &ex->match);
+        const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        if (length != NULL && strtoull(length, NULL, 10) > limit)
+            ex->too_large = true;
+        *con_cls = ex;
+        /* Refuse a declared oversize body at once rather than read it. */
+        return ex->too_large ? finish(server, conn, method, url, ex) : MHD_YES;
+    }
+    if (*upload_data_size > 0) {
+        bool kept = body_append(ex, upload_data, *upload_data_size, limit);
+        *upload_data_size = 0;
+        return kept ? MHD_YES : MHD_NO;
+    }
+    return finish(server, conn, method, url, ex);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)conn;
+    (void)toe;
+    struct exchange *ex = *con_cls;
+    if (ex != NULL) {
+        free(ex->body);
+        free(ex);
+        *con_cls = NULL;
+    }
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    (void)conn;
+    (void)socket_context;
+    struct ft_server *server = cls;
+    ft_http_metrics_connection(server->app->metrics, toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
+}
+
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char message[512];
+    vsnprintf(message, sizeof message, fmt, ap);
+    message[strcspn(message, "\n")] = '\0';
+    ft_log_warn("http.daemon", "message=\"%s\"", message);
+}
+
+struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
+{
+    const struct ft_config *config = app->config;
+    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons((uint16_t)config->http_port) };
+    if (inet_pton(AF_INET, config->http_addr, &address.sin_addr) != 1) {
+        snprintf(err, errlen, "FT_HTTP_ADDR %s is not an IPv4 address", config->http_addr);
+        return NULL;
+    }
+    struct ft_server *server = calloc(1, sizeof *server);
+    if (server == NULL) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    server->app = app;
+    unsigned int threads = (unsigned int)(config->http_threads > 0 ? config->http_threads : sysconf(_SC_NPROCESSORS_ONLN));
+    server->daemon = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, server,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
+        MHD_OPTION_THREAD_POOL_SIZE, threads,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)config->http_max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config->http_timeout_seconds,
+        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server,
+        MHD_OPTION_END);
+    if (server->daemon == NULL) {
+        snprintf(err, errlen, "cannot listen on %s:%d (in use, or not allowed)", config->http_addr, config->http_port);
+        free(server);
+        return NULL;
+    }
+    ft_log_info("http.listening", "addr=%s port=%d threads=%u max_connections=%d", config->http_addr,
+                config->http_port, threads, config->http_max_connections);
+    return server;
+}
+
+void ft_server_stop(struct ft_server *server)
+{
+    if (server == NULL)
+        return;
+    MHD_stop_daemon(server->daemon);
+    free(server);
+}

@@ -1,0 +1,61 @@
+/*
+ * Configuration from the environment.
+ *
+ * Every setting is declared once, in the table in config.c (name, type, bounds,
+ * default). Values stay strings until the typed parser of their entry reads them, so an
+ * API key that begins with 0 is never taken for an octal number. ft_config_load fills a
+ * plain struct that callers pass down; nothing reads the environment after start-up.
+ */
+#ifndef FT_CONFIG_H
+#define FT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define FT_CONFIG_STR_MAX 512
+
+struct ft_config {
+    char http_addr[64];              /* FT_HTTP_ADDR */
+    int http_port;                   /* FT_HTTP_PORT */
+    int http_threads;                /* FT_HTTP_THREADS, 0 = one per core */
+    int http_max_connections;        /* FT_HTTP_MAX_CONNECTIONS */
+    int http_timeout_seconds;        /* FT_HTTP_TIMEOUT_SECONDS */
+    int http_max_body_bytes;         /* FT_HTTP_MAX_BODY_BYTES */
+    char database_url[FT_CONFIG_STR_MAX]; /* FT_DATABASE_URL */
+    int db_pool_size;                /* FT_DB_POOL_SIZE, 0 = one per HTTP thread */
+    char kafka_brokers[FT_CONFIG_STR_MAX]; /* FT_KAFKA_BROKERS */
+    char topic_commands[128];        /* FT_TOPIC_COMMANDS */
+    char topic_outcomes[128];        /* FT_TOPIC_OUTCOMES */
+    int topic_partitions;            /* FT_TOPIC_PARTITIONS */
+    char jwt_secret[FT_CONFIG_STR_MAX]; /* FT_JWT_SECRET, required, strong */
+    int jwt_ttl_seconds;             /* FT_JWT_TTL_SECONDS */
+    char log_level[16];              /* FT_LOG_LEVEL */
+};
+
+/* Which settings a program needs: the JWT secret is required only where tokens are made
+ * or checked, so that tools that never touch tokens can run without it. */
+enum ft_config_need {
+    FT_CONFIG_NEED_JWT = 1 << 0,
+};
+
+/* Looks a name up; returns NULL when unset. getenv fits; tests pass their own. */
+typedef const char *(*ft_env_lookup)(const char *name);
+
+/* The lookup of the process environment (getenv). */
+const char *ft_env_process(const char *name);
+
+/*
+ * Fills *out from the defaults and the environment seen through `lookup`. Returns false
+ * and writes a sentence naming the setting at fault into err (of errlen bytes) when a
+ * value is malformed or out of bounds, or a required one is missing or weak.
+ */
+__attribute__((warn_unused_result)) bool ft_config_load(struct ft_config *out, ft_env_lookup lookup,
+                                                        unsigned needs, char *err, size_t errlen);
+
+/* Minimum length of FT_JWT_SECRET in bytes. */
+#define FT_JWT_SECRET_MIN_BYTES 32
+
+/* Prints every setting with its default and meaning, one per line (for --help). */
+void ft_config_describe(void (*print_line)(const char *line));
+
+#endif

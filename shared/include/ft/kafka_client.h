@@ -1,0 +1,30 @@
+/*
+ * Kafka helpers shared by the programs: an idempotent producer, a readiness probe and
+ * topic creation through the admin API (so no Kafka command-line tools are needed).
+ */
+#ifndef FT_KAFKA_CLIENT_H
+#define FT_KAFKA_CLIENT_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+/*
+ * Creates a producer for `brokers` with idempotence on (acks=all, safe retries).
+ * Returns NULL and fills errstr on a configuration error.
+ */
+__attribute__((warn_unused_result)) rd_kafka_t *ft_kafka_producer_new(const char *brokers, char *errstr,
+                                                                      size_t errlen);
+
+/* True when a broker answers a metadata request within timeout_ms. */
+bool ft_kafka_reachable(rd_kafka_t *rk, int timeout_ms);
+
+/*
+ * Creates each of the `count` topics with `partitions` partitions and replication
+ * factor 1, unless it exists. Returns false and fills errstr when one could not be made.
+ */
+__attribute__((warn_unused_result)) bool ft_kafka_create_topics(const char *brokers, const char *const *topics,
+                                                                size_t count, int partitions, char *errstr,
+                                                                size_t errlen);
+
+#endif

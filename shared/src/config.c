@@ -1,0 +1,161 @@
+#include "ft/config.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum setting_type {
+    SETTING_STRING, /* copied as it is */
+    SETTING_INT,    /* decimal integer within [min, max] */
+    SETTING_SECRET, /* string that must be present and strong when needed */
+    SETTING_LEVEL,  /* one of debug, info, warn, error */
+};
+
+struct setting {
+    const char *name;
+    enum setting_type type;
+    size_t offset;
+    size_t size; /* capacity for strings */
+    long min, max;
+    const char *fallback; /* NULL: no default */
+    const char *meaning;
+};
+
+#define STR(field, name, def, what) \
+    { name, SETTING_STRING, offsetof(struct ft_config, field), sizeof(((struct ft_config *)0)->field), 0, 0, def, what }
+#define INT(field, name, lo, hi, def, what) \
+    { name, SETTING_INT, offsetof(struct ft_config, field), sizeof(int), lo, hi, def, what }
+
+static const struct setting settings[] = {
+    STR(http_addr, "FT_HTTP_ADDR", "127.0.0.1", "address the HTTP server listens on"),
+    INT(http_port, "FT_HTTP_PORT", 1, 65535, "8080", "HTTP port"),
+    INT(http_threads, "FT_HTTP_THREADS", 0, 256, "0", "HTTP worker threads; 0 = one per core"),
+    INT(http_max_connections, "FT_HTTP_MAX_CONNECTIONS", 16, 1000000, "10000", "open HTTP connections at most"),
+    INT(http_timeout_seconds, "FT_HTTP_TIMEOUT_SECONDS", 1, 3600, "30", "idle HTTP connection timeout"),
+    INT(http_max_body_bytes, "FT_HTTP_MAX_BODY_BYTES", 256, 16777216, "16384", "largest request body; above it 413"),
+    STR(database_url, "FT_DATABASE_URL", "postgresql://fairticket@127.0.0.1:55432/fairticket", "PostgreSQL connection URI"),
+    INT(db_pool_size, "FT_DB_POOL_SIZE", 0, 256, "0", "PostgreSQL connections; 0 = one per HTTP thread"),
+    STR(kafka_brokers, "FT_KAFKA_BROKERS", "127.0.0.1:59092", "Kafka bootstrap servers"),
+    STR(topic_commands, "FT_TOPIC_COMMANDS", "ft.reservation-commands", "topic of reservation commands"),
+    STR(topic_outcomes, "FT_TOPIC_OUTCOMES", "ft.reservation-outcomes", "topic of decided outcomes and progress"),
+    INT(topic_partitions, "FT_TOPIC_PARTITIONS", 1, 1024, "12", "partitions of the topics when they are created"),
+    { "FT_JWT_SECRET", SETTING_SECRET, offsetof(struct ft_config, jwt_secret), sizeof(((struct ft_config *)0)->jwt_secret),
+      FT_JWT_SECRET_MIN_BYTES, 0, NULL, "HS256 signing secret, at least 32 bytes; required" },
+    INT(jwt_ttl_seconds, "FT_JWT_TTL_SECONDS", 60, 86400, "3600", "lifetime of an access token"),
+    { "FT_LOG_LEVEL", SETTING_LEVEL, offsetof(struct ft_config, log_level), sizeof(((struct ft_config *)0)->log_level),
+      0, 0, "info", "debug, info, warn or error" },
+};
+
+static bool parse_int(const char *text, long min, long max, long *out)
+{
+    if (text[0] == '\0' || text[0] == ' ' || text[0] == '+')
+        return false;
+    errno = 0;
+    char *end = NULL;
+    long value = strtol(text, &end, 10);
+    if (errno != 0 || *end != '\0' || value < min || value > max)
+        return false;
+    *out = value;
+    return true;
+}
+
+/* A secret is weak when short or made of very few distinct bytes ("aaaa…", "abab…"). */
+static bool secret_is_strong(const char *secret, size_t min_bytes)
+{
+    size_t len = strlen(secret);
+    if (len < min_bytes)
+        return false;
+    bool seen[256] = { false };
+    size_t distinct = 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)secret[i];
+        if (!seen[c]) {
+            seen[c] = true;
+            distinct++;
+        }
+    }
+    return distinct >= 8;
+}
+
+static bool apply(const struct setting *s, const char *value, struct ft_config *out, unsigned needs,
+                  char *err, size_t errlen)
+{
+    char *field = (char *)out + s->offset;
+    switch (s->type) {
+    case SETTING_INT: {
+        long parsed = 0;
+        if (value == NULL || !parse_int(value, s->min, s->max, &parsed)) {
+            snprintf(err, errlen, "%s must be a whole number from %ld to %ld", s->name, s->min, s->max);
+            return false;
+        }
+        *(int *)(void *)field = (int)parsed;
+        return true;
+    }
+    case SETTING_LEVEL:
+        if (value == NULL || (strcmp(value, "debug") != 0 && strcmp(value, "info") != 0 &&
+                              strcmp(value, "warn") != 0 && strcmp(value, "error") != 0)) {
+            snprintf(err, errlen, "%s must be one of debug, info, warn, error", s->name);
+            return false;
+        }
+        break;
+    case SETTING_SECRET:
+        if (!(needs & FT_CONFIG_NEED_JWT)) {
+            if (value == NULL)
+                value = "";
+            break;
+        }
+        if (value == NULL || value[0] == '\0') {
+            snprintf(err, errlen, "%s is required (at least %ld random bytes)", s->name, s->min);
+            return false;
+        }
+        if (!secret_is_strong(value, (size_t)s->min)) {
+            snprintf(err, errlen, "%s is too weak: use at least %ld random bytes", s->name, s->min);
+            return false;
+        }
+        break;
+    case SETTING_STRING:
+        if (value == NULL || value[0] == '\0') {
+            snprintf(err, errlen, "%s must not be empty", s->name);
+            return false;
+        }
+        break;
+    }
+    if (strlen(value) >= s->size) {
+        snprintf(err, errlen, "%s is longer than %zu bytes", s->name, s->size - 1);
+        return false;
+    }
+    memcpy(field, value, strlen(value) + 1);
+    return true;
+}
+
+bool ft_config_load(struct ft_config *out, ft_env_lookup lookup, unsigned needs, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        const struct setting *s = &settings[i];
+        const char *value = lookup(s->name);
+        if (value == NULL)
+            value = s->fallback;
+        if (!apply(s, value, out, needs, err, errlen))
+            return false;
+    }
+    return true;
+}
+
+void ft_config_describe(void (*print_line)(const char *line))
+{
+    char line[256];
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++) {
+        const struct setting *s = &settings[i];
+        snprintf(line, sizeof line, "  %-24s %s (default: %s)", s->name, s->meaning,
+                 s->fallback ? s->fallback : "none");
+        print_line(line);
+    }
+}
+
+const char *ft_env_process(const char *name)
+{
+    return getenv(name);
+}

@@ -1,0 +1,109 @@
+#include "ft/kafka_client.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "ft/log.h"
+
+static bool conf_set(rd_kafka_conf_t *conf, const char *name, const char *value, char *errstr, size_t errlen)
+{
+    return rd_kafka_conf_set(conf, name, value, errstr, errlen) == RD_KAFKA_CONF_OK;
+}
+
+static rd_kafka_t *client_new(rd_kafka_type_t type, const char *brokers, bool idempotent, char *errstr,
+                              size_t errlen)
+{
+    rd_kafka_conf_t *conf = rd_kafka_conf_new();
+    if (!conf_set(conf, "bootstrap.servers", brokers, errstr, errlen) ||
+        !conf_set(conf, "client.id", "fairticket", errstr, errlen) ||
+        (idempotent && !conf_set(conf, "enable.idempotence", "true", errstr, errlen))) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, errlen);
+    if (rk == NULL)
+        rd_kafka_conf_destroy(conf); /* on failure the conf is still ours */
+    return rk;                       /* on success it belongs to the handle */
+}
+
+rd_kafka_t *ft_kafka_producer_new(const char *brokers, char *errstr, size_t errlen)
+{
+    return client_new(RD_KAFKA_PRODUCER, brokers, true, errstr, errlen);
+}
+
+bool ft_kafka_reachable(rd_kafka_t *rk, int timeout_ms)
+{
+    const struct rd_kafka_metadata *metadata = NULL;
+    rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, NULL, &metadata, timeout_ms);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        return false;
+    bool has_broker = metadata->broker_cnt > 0;
+    rd_kafka_metadata_destroy(metadata);
+    return has_broker;
+}
+
+/* Reads the outcome of CreateTopics; "already exists" counts as success. */
+static bool check_results(rd_kafka_event_t *event, char *errstr, size_t errlen)
+{
+    const rd_kafka_CreateTopics_result_t *result = rd_kafka_event_CreateTopics_result(event);
+    if (result == NULL) {
+        snprintf(errstr, errlen, "create topics: %s", rd_kafka_event_error_string(event));
+        return false;
+    }
+    size_t count = 0;
+    const rd_kafka_topic_result_t **topics = rd_kafka_CreateTopics_result_topics(result, &count);
+    for (size_t i = 0; i < count; i++) {
+        rd_kafka_resp_err_t err = rd_kafka_topic_result_error(topics[i]);
+        const char *name = rd_kafka_topic_result_name(topics[i]);
+        if (err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+            ft_log_info("kafka.topic_exists", "topic=%s", name);
+        } else if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+            snprintf(errstr, errlen, "topic %s: %s", name, rd_kafka_topic_result_error_string(topics[i]));
+            return false;
+        } else {
+            ft_log_info("kafka.topic_created", "topic=%s", name);
+        }
+    }
+    return true;
+}
+
+bool ft_kafka_create_topics(const char *brokers, const char *const *topics, size_t count, int partitions,
+                            char *errstr, size_t errlen)
+{
+    rd_kafka_t *rk = client_new(RD_KAFKA_PRODUCER, brokers, false, errstr, errlen);
+    if (rk == NULL)
+        return false;
+    rd_kafka_NewTopic_t *new_topics[16];
+    if (count > sizeof new_topics / sizeof new_topics[0]) {
+        snprintf(errstr, errlen, "too many topics");
+        rd_kafka_destroy(rk);
+        return false;
+    }
+    bool ok = true;
+    size_t made = 0;
+    for (; made < count && ok; made++) {
+        new_topics[made] = rd_kafka_NewTopic_new(topics[made], partitions, 1, errstr, errlen);
+        ok = new_topics[made] != NULL;
+    }
+    if (ok) {
+        rd_kafka_queue_t *queue = rd_kafka_queue_new(rk);
+        rd_kafka_AdminOptions_t *options = rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_AdminOptions_set_operation_timeout(options, 30000, errstr, errlen);
+        rd_kafka_CreateTopics(rk, new_topics, count, options, queue);
+        rd_kafka_event_t *event = rd_kafka_queue_poll(queue, 60000);
+        if (event == NULL) {
+            snprintf(errstr, errlen, "create topics: no answer from %s within 60 s", brokers);
+            ok = false;
+        } else {
+            ok = check_results(event, errstr, errlen);
+            rd_kafka_event_destroy(event);
+        }
+        rd_kafka_AdminOptions_destroy(options);
+        rd_kafka_queue_destroy(queue);
+    }
+    for (size_t i = 0; i < made; i++)
+        if (new_topics[i] != NULL)
+            rd_kafka_NewTopic_destroy(new_topics[i]);
+    rd_kafka_destroy(rk);
+    return ok;
+}
