@@ -1,0 +1,80 @@
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "ft/ids.h"
+#include "router.h"
+
+static const struct ft_route table[] = {
+    { "GET", "/api/v1/concerts", NULL, FT_ACCESS_PUBLIC, false },
+    { "POST", "/api/v1/concerts", NULL, FT_ACCESS_ADMIN, true },
+    { "GET", "/api/v1/concerts/{id}", NULL, FT_ACCESS_PUBLIC, false },
+    { "POST", "/api/v1/concerts/{id}/schedules", NULL, FT_ACCESS_ADMIN, true },
+    { "GET", "/api/v1/seats/{scheduleId}", NULL, FT_ACCESS_PUBLIC, false },
+};
+#define COUNT (sizeof table / sizeof table[0])
+
+static struct ft_match match(const char *method, const char *path)
+{
+    struct ft_match m;
+    ft_router_match(table, COUNT, method, path, &m);
+    return m;
+}
+
+Test(router, exact_paths_match_by_method)
+{
+    struct ft_match m = match("GET", "/api/v1/concerts");
+    cr_assert_eq(m.result, FT_MATCH_FOUND);
+    cr_assert_eq(m.index, 0);
+    m = match("POST", "/api/v1/concerts");
+    cr_assert_eq(m.result, FT_MATCH_FOUND);
+    cr_assert_eq(m.index, 1);
+}
+
+Test(router, a_template_captures_its_segment)
+{
+    struct ft_match m = match("POST", "/api/v1/concerts/17/schedules");
+    cr_assert_eq(m.result, FT_MATCH_FOUND);
+    cr_assert_eq(m.index, 3);
+    cr_assert_str_eq(m.param, "17");
+    m = match("GET", "/api/v1/seats/abc");
+    cr_assert_eq(m.result, FT_MATCH_FOUND);
+    cr_assert_str_eq(m.param, "abc"); /* the id check comes later, as 400 INVALID_ID */
+}
+
+Test(router, unknown_paths_are_404)
+{
+    const char *paths[] = { "/", "/api/v1/concert", "/api/v1/concerts/", "/api/v1/concerts//schedules",
+                            "/api/v1/concerts/1/schedules/2", "/api/v1/seats", "/api/v1/seats/", "" };
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        cr_expect_eq(match("GET", paths[i]).result, FT_MATCH_NO_PATH, "matched '%s'", paths[i]);
+}
+
+Test(router, a_known_path_with_another_method_is_405_listing_the_methods)
+{
+    struct ft_match m = match("DELETE", "/api/v1/concerts");
+    cr_assert_eq(m.result, FT_MATCH_WRONG_METHOD);
+    cr_assert_str_eq(m.allow, "GET, POST");
+    m = match("PUT", "/api/v1/seats/3");
+    cr_assert_eq(m.result, FT_MATCH_WRONG_METHOD);
+    cr_assert_str_eq(m.allow, "GET");
+}
+
+Test(router, an_overlong_segment_does_not_match)
+{
+    char path[200] = "/api/v1/seats/";
+    memset(path + strlen(path), '9', 100);
+    cr_assert_eq(match("GET", path).result, FT_MATCH_NO_PATH);
+}
+
+Test(ids, only_positive_decimal_int64_values_are_ids)
+{
+    int64_t id = 0;
+    cr_assert(ft_parse_id("1", &id));
+    cr_assert_eq(id, 1);
+    cr_assert(ft_parse_id("9223372036854775807", &id));
+    cr_assert_eq(id, INT64_MAX);
+    const char *bad[] = { "0", "-1", "+1", "1.0", "1e3", " 1", "1 ", "0x10", "", "9223372036854775808",
+                          "99999999999999999999", "abc" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        cr_expect_not(ft_parse_id(bad[i], &id), "accepted '%s'", bad[i]);
+}
