@@ -7,7 +7,7 @@ bool ft_body_object(const char *body, size_t len, json_t **out, struct ft_error 
     if (body == NULL || len == 0)
         return ft_fail(err, 400, "MALFORMED_JSON", NULL, "request body must be a JSON object");
     json_error_t parse_error;
-    json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES, &parse_error);
+    json_t *doc = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &parse_error);
     if (doc == NULL)
         return ft_fail(err, 400, "MALFORMED_JSON", NULL, "body is not valid JSON: %s at line %d column %d",
                        parse_error.text, parse_error.line, parse_error.column);

@@ -10,6 +10,13 @@ static bool conf_set(rd_kafka_conf_t *conf, const char *name, const char *value,
     return rd_kafka_conf_set(conf, name, value, errstr, errlen) == RD_KAFKA_CONF_OK;
 }
 
+/* librdkafka's own log lines, as our log lines (syslog levels: 3 error, 4 warning). */
+static void on_kafka_log(const rd_kafka_t *rk, int level, const char *facility, const char *message)
+{
+    enum ft_log_level ours = level <= 3 ? FT_LOG_ERROR : level == 4 ? FT_LOG_WARN : level <= 6 ? FT_LOG_INFO : FT_LOG_DEBUG;
+    ft_log(ours, "kafka.client", "client=%s facility=%s message=\"%s\"", rd_kafka_name(rk), facility, message);
+}
+
 static rd_kafka_t *client_new(rd_kafka_type_t type, const char *brokers, bool idempotent, char *errstr,
                               size_t errlen)
 {
@@ -20,6 +27,7 @@ static rd_kafka_t *client_new(rd_kafka_type_t type, const char *brokers, bool id
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
+    rd_kafka_conf_set_log_cb(conf, on_kafka_log);
     rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, errlen);
     if (rk == NULL)
         rd_kafka_conf_destroy(conf); /* on failure the conf is still ours */
