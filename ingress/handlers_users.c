@@ -108,7 +108,6 @@ void ft_handle_me(struct ft_app *app, const struct ft_request *req, struct ft_re
     if (result == FT_STORE_NOT_FOUND) {
         /* A valid signature for an account that no longer exists. */
         ft_respond_fail(resp, 401, "INVALID_TOKEN", "the account of this token does not exist");
-        resp->ask_for_token = true;
         return;
     }
     ft_respond_stored(resp, result, 200, json, "");

@@ -42,7 +42,6 @@ struct ft_response {
     char *body;               /* malloc'd, owned by the response */
     const char *content_type; /* static string */
     char allow[64];           /* for 405: the methods the path takes */
-    bool ask_for_token;       /* for 401: add WWW-Authenticate: Bearer */
 };
 
 /* A client-visible failure: status, stable code, sentence, and the field at fault. */

@@ -91,7 +91,6 @@ static bool authorize(struct ft_app *app, struct MHD_Connection *conn, enum ft_a
     const char *header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
     if (header == NULL || strncasecmp(header, "Bearer ", 7) != 0) {
         ft_respond_fail(resp, 401, "AUTH_REQUIRED", "send an access token: Authorization: Bearer <token>");
-        resp->ask_for_token = true;
         return false;
     }
     const char *token = header + 7;
@@ -101,7 +100,6 @@ static bool authorize(struct ft_app *app, struct MHD_Connection *conn, enum ft_a
     if (result != FT_TOKEN_OK) {
         ft_log_info("auth.token_refused", "reason=%s", ft_token_result_name(result));
         ft_respond_fail(resp, 401, "INVALID_TOKEN", "the access token is invalid or has expired");
-        resp->ask_for_token = true;
         return false;
     }
     if (access == FT_ACCESS_ADMIN && claims->role != FT_ROLE_ADMIN) {
@@ -172,7 +170,7 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchang
     MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (resp->allow[0] != '\0')
         MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, resp->allow);
-    if (resp->ask_for_token)
+    if (resp->status == 401) /* RFC 6750: every 401 names the scheme it wants */
         MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
     enum MHD_Result queued = MHD_queue_response(conn, (unsigned int)resp->status, response);
     MHD_destroy_response(response);

@@ -34,7 +34,7 @@ static const struct setting settings[] = {
     INT(http_threads, "FT_HTTP_THREADS", 0, 256, "0", "HTTP worker threads; 0 = one per core"),
     INT(http_max_connections, "FT_HTTP_MAX_CONNECTIONS", 16, 1000000, "10000", "open HTTP connections at most"),
     INT(http_timeout_seconds, "FT_HTTP_TIMEOUT_SECONDS", 1, 3600, "30", "idle HTTP connection timeout"),
-    INT(http_max_body_bytes, "FT_HTTP_MAX_BODY_BYTES", 256, 16777216, "16384", "largest request body; above it 413"),
+    INT(http_max_body_bytes, "FT_HTTP_MAX_BODY_BYTES", 256, 16777216, "32768", "largest request body; above it 413"),
     STR(database_url, "FT_DATABASE_URL", "postgresql://fairticket@127.0.0.1:55432/fairticket", "PostgreSQL connection URI"),
     INT(db_pool_size, "FT_DB_POOL_SIZE", 0, 256, "0", "PostgreSQL connections; 0 = one per HTTP thread"),
     STR(kafka_brokers, "FT_KAFKA_BROKERS", "127.0.0.1:59092", "Kafka bootstrap servers"),

@@ -29,7 +29,7 @@ Test(config, defaults_apply_when_nothing_is_set)
     const char *env[] = { NULL };
     cr_assert(load(env, 0, &c, err), "%s", err);
     cr_assert_eq(c.http_port, 8080);
-    cr_assert_eq(c.http_max_body_bytes, 16384);
+    cr_assert_eq(c.http_max_body_bytes, 32768);
     cr_assert_str_eq(c.topic_commands, "ft.reservation-commands");
     cr_assert_eq(c.topic_partitions, 12);
     cr_assert_str_eq(c.log_level, "info");
