@@ -12,10 +12,12 @@ FT_LOG_DIR="$FT_STATE_DIR/logs"
 FT_RUN_DIR="$FT_STATE_DIR/run"
 FT_SECRETS_DIR="$FT_STATE_DIR/secrets"
 
-# Ports on 127.0.0.1 (chosen away from the usual ones, so that a system PostgreSQL or Kafka is never touched).
-: "${FT_PG_PORT:=55432}"
-: "${FT_KAFKA_PORT:=59092}"
-: "${FT_KAFKA_CONTROLLER_PORT:=59093}"
+# Ports on 127.0.0.1, chosen away from the usual ones (a system PostgreSQL or Kafka is never
+# touched) and below Linux's ephemeral range (32768-60999): a port in that range can be taken
+# for a moment by any outgoing connection, and the server then fails to bind.
+: "${FT_PG_PORT:=25432}"
+: "${FT_KAFKA_PORT:=29092}"
+: "${FT_KAFKA_CONTROLLER_PORT:=29093}"
 : "${FT_HTTP_PORT:=8080}"
 
 # PostgreSQL: the role and databases created in the local cluster.
