@@ -1,0 +1,99 @@
+"""/healthz, /readyz and the Prometheus metrics."""
+import re
+import time
+
+from ft_support import MAX_ID, assert_error, describe
+
+SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$")
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def test_healthz(api):
+    resp = api.get("/healthz")
+    assert resp.status_code == 200 and resp.body == {"status": "ok"}, describe(resp)
+
+
+def test_readyz_with_postgres_and_kafka_up(api):
+    resp = api.get("/readyz")
+    assert resp.status_code == 200, describe(resp)
+    assert resp.body == {"status": "ready", "checks": {"postgres": "ok", "kafka": "ok"}}
+
+
+def scrape(api):
+    resp = api.get("/metrics")
+    assert resp.status_code == 200, describe(resp)
+    assert "version=0.0.4" in resp.headers["Content-Type"], resp.headers["Content-Type"]
+    samples = []
+    for line in resp.body.splitlines():
+        if line.strip() and not line.startswith("#"):
+            match = SAMPLE.match(line)
+            assert match, f"not a Prometheus sample line: {line!r}"
+            labels = dict(LABEL.findall(match.group(2) or ""))
+            samples.append((match.group(1), labels, float(match.group(3))))
+    return resp.body, samples
+
+
+def matching(samples, name, **labels):
+    return [v for n, l, v in samples if n == name and all(l.get(k) == x for k, x in labels.items())]
+
+
+def requests_total(samples, route, status):
+    found = matching(samples, "ft_http_requests_total", route=route, method="GET", status=status)
+    assert len(found) <= 1, f"several series for {route} {status}"
+    return found[0] if found else 0
+
+
+def settled(api, ready, timeout=5.0):
+    """Scrape until `ready(samples)` holds: a server may count a request only after its
+    answer has gone out, so the scrape right after it can be a moment early."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text, samples = scrape(api)
+        if ready(samples) or time.monotonic() > deadline:
+            return text, samples
+        time.sleep(0.05)
+
+
+def test_metrics_count_requests_by_route_and_status(api):
+    _, before = scrape(api)
+    assert_error(api.get("/api/v1/no-such-route"), 404, "ROUTE_NOT_FOUND")
+    assert_error(api.get(f"/api/v1/concerts/{MAX_ID}"), 404, "NOT_FOUND")
+    assert_error(api.get("/api/v1/concerts/abc"), 400, "INVALID_ID")
+    series = [("unmatched", "404"), ("/api/v1/concerts/{id}", "404"), ("/api/v1/concerts/{id}", "400")]
+
+    def delta(samples):
+        return [requests_total(samples, r, s) - requests_total(before, r, s) for r, s in series]
+    _, after = settled(api, lambda samples: min(delta(samples)) >= 1)
+    assert delta(after) == [1, 1, 1], list(zip(series, delta(after)))
+
+
+def duration(samples, route):
+    buckets = [(l["le"], v) for n, l, v in samples
+               if n == "ft_http_request_duration_seconds_bucket" and l.get("route") == route]
+    inf = sum(v for le, v in buckets if le == "+Inf")
+    count = sum(matching(samples, "ft_http_request_duration_seconds_count", route=route))
+    return buckets, inf, count
+
+
+def test_metrics_have_latency_histogram_and_in_flight_gauge(api):
+    route = "/api/v1/concerts/{id}"
+    _, before = scrape(api)
+    api.get("/api/v1/concerts/1")
+
+    def ready(samples):
+        _, inf, count = duration(samples, route)
+        return inf == count > duration(before, route)[2]
+    text, samples = settled(api, ready)
+    for name, kind in [("ft_http_requests_total", "counter"),
+                       ("ft_http_request_duration_seconds", "histogram"),
+                       ("ft_http_connections_in_flight", "gauge")]:
+        assert f"# TYPE {name} {kind}" in text, name
+    buckets, inf, count = duration(samples, route)
+    assert any(le == "+Inf" for le, _ in buckets), buckets
+    assert inf == count > duration(before, route)[2], (inf, count)
+    assert matching(samples, "ft_http_request_duration_seconds_sum", route=route)
+    finite = sorted((float(le), v) for le, v in buckets if le != "+Inf")
+    assert finite and all(a[1] <= b[1] <= inf for a, b in zip(finite, finite[1:])), \
+        "buckets must be cumulative"
+    in_flight = matching(samples, "ft_http_connections_in_flight")
+    assert len(in_flight) == 1 and in_flight[0] >= 1, in_flight

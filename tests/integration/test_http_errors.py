@@ -1,0 +1,96 @@
+"""Bad requests that are not about the JSON itself: path ids, unknown routes, wrong
+methods, content types and oversized bodies. Each gets its documented 4xx, writes
+nothing, and leaves the server healthy."""
+import json
+
+import pytest
+
+from ft_support import BODY_ROUTES, MAX_BODY, assert_error, describe
+
+BAD_IDS = ["0", "-1", "-0", "abc", "1.5", "1e3", "0x10", "1abc", "99999999999999999999",
+           "9223372036854775808", "18446744073709551617"]
+
+
+@pytest.mark.parametrize("bad", BAD_IDS)
+def test_bad_path_id_is_invalid_id(api, admin, catalog, unchanged, bad):
+    schedule = {"venueId": catalog["venue"], "startsAt": "2026-12-24T19:00:00+09:00"}
+    with unchanged():
+        assert_error(api.get(f"/api/v1/concerts/{bad}"), 400, "INVALID_ID")
+        assert_error(api.get(f"/api/v1/seats/{bad}"), 400, "INVALID_ID")
+        resp = api.post(f"/api/v1/concerts/{bad}/schedules", schedule, token=admin.token)
+        assert_error(resp, 400, "INVALID_ID")
+
+
+@pytest.mark.parametrize("path", ["/", "/api", "/api/v1/nope", "/api/v1/users",
+                                  "/api/v2/concerts", "/api/v1/concerts/1/extra",
+                                  "/api/v1/seats/1/2", "/API/V1/CONCERTS", "/healthz/x"])
+def test_unknown_route_is_route_not_found(api, unchanged, path):
+    with unchanged():
+        assert_error(api.get(path), 404, "ROUTE_NOT_FOUND")
+        assert_error(api.call("POST", path, json_body={}), 404, "ROUTE_NOT_FOUND")
+
+
+@pytest.mark.parametrize("method,path,allowed", [
+    ("DELETE", "/api/v1/concerts", {"GET", "POST"}),
+    ("PUT", "/api/v1/concerts/1", {"GET"}),
+    ("PATCH", "/api/v1/concerts/1", {"GET"}),
+    ("GET", "/api/v1/concerts/1/schedules", {"POST"}),
+    ("GET", "/api/v1/users/signup", {"POST"}),
+    ("GET", "/api/v1/users/login", {"POST"}),
+    ("POST", "/api/v1/users/me", {"GET"}),
+    ("GET", "/api/v1/venues", {"POST"}),
+    ("DELETE", "/api/v1/seats/1", {"GET"}),
+    ("POST", "/healthz", {"GET"}),
+    ("PUT", "/readyz", {"GET"}),
+    ("POST", "/metrics", {"GET"}),
+])
+def test_wrong_method_is_405_with_allow(api, unchanged, method, path, allowed):
+    with unchanged():
+        resp = api.call(method, path)
+        assert_error(resp, 405, "METHOD_NOT_ALLOWED")
+    listed = {m.strip().upper() for m in resp.headers["Allow"].split(",")}
+    assert listed - {"HEAD", "OPTIONS"} == allowed, resp.headers["Allow"]
+
+
+@pytest.mark.parametrize("route", sorted(BODY_ROUTES))
+@pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded",
+                                   "multipart/form-data; boundary=x", "application/xml",
+                                   "application/jsonx"])
+def test_non_json_content_type_is_415(api, admin, catalog, unchanged, route, ctype):
+    path, needs_admin, valid = BODY_ROUTES[route]
+    with unchanged():
+        resp = api.call("POST", path.format(**catalog), data=json.dumps(valid(catalog)).encode(),
+                        headers={"Content-Type": ctype},
+                        token=admin.token if needs_admin else None)
+        assert_error(resp, 415, "UNSUPPORTED_MEDIA_TYPE")
+
+
+def padded(body, size):
+    """`body` with an unknown field that makes it exactly `size` bytes of JSON."""
+    base = json.dumps(dict(body, pad="")).encode()
+    out = json.dumps(dict(body, pad="x" * (size - len(base)))).encode()
+    assert len(out) == size
+    return out
+
+
+@pytest.mark.parametrize("route", sorted(BODY_ROUTES))
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_oversized_body_is_413(api, admin, catalog, unchanged, route, chunked):
+    path, needs_admin, valid = BODY_ROUTES[route]
+    headers = {"Content-Type": "application/json"}
+    if needs_admin:
+        headers["Authorization"] = f"Bearer {admin.token}"
+    for size in (MAX_BODY + 1, 4 * MAX_BODY):
+        body = padded(valid(catalog), size)
+        parts = [body[i:i + 4096] for i in range(0, len(body), 4096)]
+        with unchanged():
+            resp = api.raw("POST", path.format(**catalog), parts, headers, chunked=chunked)
+            assert_error(resp, 413, "BODY_TOO_LARGE")
+
+
+@pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
+def test_body_of_exactly_the_limit_is_accepted(api, chunked):
+    body = padded(BODY_ROUTES["signup"][2]({}), MAX_BODY)
+    resp = api.raw("POST", "/api/v1/users/signup", [body[:5000], body[5000:]],
+                   {"Content-Type": "application/json"}, chunked=chunked)
+    assert resp.status_code == 201, describe(resp)
