@@ -1,0 +1,87 @@
+/*
+ * The messages of the reservation pipeline and their JSON form on Kafka
+ * (the JSON schemas under schemas/messages/ describe the same).
+ *
+ * Commands travel on FT_TOPIC_COMMANDS, one schedule's commands in one partition
+ * (partition = schedule id mod partition count), keyed by the schedule id. Every command
+ * carries its own time (`ts`, milliseconds since the epoch, set by whoever produced it):
+ * the worker never reads its own clock, so replaying the log gives the same decisions.
+ */
+#ifndef FT_COMMAND_H
+#define FT_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* A request token: 22 characters of base64url (16 random bytes) plus the terminator. */
+#define FT_REQUEST_TOKEN_SIZE 23
+/* Seats one request may ask for. */
+#define FT_SEATS_PER_REQUEST_MAX 4
+
+enum ft_grade { FT_GRADE_VIP, FT_GRADE_R, FT_GRADE_S, FT_GRADE_A, FT_GRADE_ANY };
+
+enum ft_command_type {
+    FT_CMD_RESERVE, /* hold seats for a user: specific ones, or the best `quantity` adjacent */
+    FT_CMD_CANCEL,  /* the owner gives an unpaid hold back */
+    FT_CMD_EXPIRE,  /* the expirer says a hold's time is up */
+};
+
+struct ft_command {
+    enum ft_command_type type;
+    int64_t ts_ms;       /* when the command was made */
+    int64_t schedule_id; /* also the message key */
+    int64_t user_id;     /* RESERVE, CANCEL: who asks */
+    char token[FT_REQUEST_TOKEN_SIZE]; /* RESERVE: the request's polling token */
+    int32_t hold_seconds;              /* RESERVE: how long a hold lasts */
+    int32_t seat_count;                /* RESERVE by seat: how many of seat_ids are set (0 = best available) */
+    int64_t seat_ids[FT_SEATS_PER_REQUEST_MAX];
+    int32_t quantity;    /* RESERVE best available: 1..FT_SEATS_PER_REQUEST_MAX */
+    enum ft_grade grade; /* RESERVE best available: a grade, or FT_GRADE_ANY */
+    int64_t reservation_id; /* CANCEL, EXPIRE */
+};
+
+/* Outcome of one request, as published on FT_TOPIC_OUTCOMES and stored in request_outcomes. */
+enum ft_outcome_status { FT_OUTCOME_HELD, FT_OUTCOME_REJECTED };
+
+struct ft_outcome {
+    char token[FT_REQUEST_TOKEN_SIZE];
+    int64_t user_id;
+    int64_t schedule_id;
+    int32_t partition;
+    int64_t offset;
+    enum ft_outcome_status status;
+    const char *reject_code; /* static string, REJECTED only: SEAT_TAKEN, SOLD_OUT, … */
+    int64_t reservation_id;  /* HELD only */
+    int64_t amount;          /* HELD only, won */
+    int64_t expires_at_ms;   /* HELD only */
+    int32_t seat_count;      /* HELD only */
+    int64_t seat_ids[FT_SEATS_PER_REQUEST_MAX];
+    int64_t decided_at_ms; /* the command's time */
+};
+
+const char *ft_grade_name(enum ft_grade grade);
+/* "VIP", "R", "S", "A"; false for anything else. */
+bool ft_grade_parse(const char *name, enum ft_grade *out);
+
+/*
+ * Writes the command as JSON into buf (cap bytes). Returns the length, or 0 when it
+ * does not fit.
+ */
+size_t ft_command_encode(const struct ft_command *cmd, char *buf, size_t cap);
+
+/*
+ * Reads a command. False with a reason in err for anything malformed: the worker skips
+ * such a message (and says so) rather than stop the partition.
+ */
+__attribute__((warn_unused_result)) bool ft_command_decode(const char *data, size_t len, struct ft_command *cmd,
+                                                           char *err, size_t errlen);
+
+/* Outcome JSON on FT_TOPIC_OUTCOMES: encode returns the length or 0; decode is strict. */
+size_t ft_outcome_encode(const struct ft_outcome *outcome, char *buf, size_t cap);
+__attribute__((warn_unused_result)) bool ft_outcome_decode(const char *data, size_t len, struct ft_outcome *out);
+
+/* Maps a reject code read from JSON to the static string of the known codes; NULL if unknown. */
+const char *ft_reject_code_intern(const char *code);
+
+#endif

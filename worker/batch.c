@@ -1,0 +1,69 @@
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+const char *ft_reservation_status_name(enum ft_reservation_status status)
+{
+    static const char *const names[] = { "HELD", "PAID", "CANCELLED", "EXPIRED" };
+    return names[status];
+}
+
+void ft_batch_init(struct ft_batch *batch)
+{
+    memset(batch, 0, sizeof *batch);
+    batch->next_offset = -1;
+}
+
+void ft_batch_clear(struct ft_batch *batch)
+{
+    batch->outcome_count = batch->created_count = batch->ended_count = 0;
+    batch->commands = 0;
+    batch->next_offset = -1;
+}
+
+void ft_batch_free(struct ft_batch *batch)
+{
+    free(batch->outcomes);
+    free(batch->created);
+    free(batch->ended);
+    ft_batch_init(batch);
+}
+
+/* Makes room for one more element of `size` bytes in *items. */
+static bool reserve(void **items, size_t *cap, size_t count, size_t size)
+{
+    if (count < *cap)
+        return true;
+    size_t grown_cap = *cap ? *cap * 2 : 256;
+    void *grown = realloc(*items, grown_cap * size);
+    if (grown == NULL)
+        return false;
+    *items = grown;
+    *cap = grown_cap;
+    return true;
+}
+
+bool ft_batch_add_outcome(struct ft_batch *batch, const struct ft_outcome *o)
+{
+    if (!reserve((void **)&batch->outcomes, &batch->outcome_cap, batch->outcome_count, sizeof *o))
+        return false;
+    batch->outcomes[batch->outcome_count++] = *o;
+    return true;
+}
+
+bool ft_batch_add_created(struct ft_batch *batch, const struct ft_new_reservation *r)
+{
+    if (!reserve((void **)&batch->created, &batch->created_cap, batch->created_count, sizeof *r))
+        return false;
+    batch->created[batch->created_count++] = *r;
+    return true;
+}
+
+bool ft_batch_add_ended(struct ft_batch *batch, const struct ft_ended_reservation *e)
+{
+    if (!reserve((void **)&batch->ended, &batch->ended_cap, batch->ended_count, sizeof *e))
+        return false;
+    batch->ended[batch->ended_count++] = *e;
+    return true;
+}

@@ -1,0 +1,55 @@
+/*
+ * What the decisions of a run of commands changed, waiting to be written to PostgreSQL
+ * in one transaction (commit.c) together with the partition's next offset. The decision
+ * module only appends here; it does no I/O.
+ */
+#ifndef FT_WORKER_BATCH_H
+#define FT_WORKER_BATCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ft/command.h"
+
+enum ft_reservation_status { FT_RES_HELD, FT_RES_PAID, FT_RES_CANCELLED, FT_RES_EXPIRED };
+
+const char *ft_reservation_status_name(enum ft_reservation_status status);
+
+struct ft_new_reservation {
+    int64_t id, user_id, schedule_id, amount, held_at_ms, expires_at_ms;
+    int32_t seat_count;
+    int64_t seat_ids[FT_SEATS_PER_REQUEST_MAX];
+};
+
+/* A live reservation that ended: CANCELLED or EXPIRED at `at_ms`. */
+struct ft_ended_reservation {
+    int64_t id;
+    enum ft_reservation_status status;
+    int64_t at_ms;
+};
+
+struct ft_batch {
+    struct ft_outcome *outcomes;
+    size_t outcome_count, outcome_cap;
+    struct ft_new_reservation *created;
+    size_t created_count, created_cap;
+    struct ft_ended_reservation *ended;
+    size_t ended_count, ended_cap;
+    size_t commands;     /* commands decided into this batch */
+    int64_t next_offset; /* the offset after the last command; -1 when empty */
+};
+
+void ft_batch_init(struct ft_batch *batch);
+/* Empties the batch, keeping its memory for the next one. */
+void ft_batch_clear(struct ft_batch *batch);
+void ft_batch_free(struct ft_batch *batch);
+
+/* Appenders; false when out of memory (nothing appended). */
+__attribute__((warn_unused_result)) bool ft_batch_add_outcome(struct ft_batch *batch, const struct ft_outcome *o);
+__attribute__((warn_unused_result)) bool ft_batch_add_created(struct ft_batch *batch,
+                                                              const struct ft_new_reservation *r);
+__attribute__((warn_unused_result)) bool ft_batch_add_ended(struct ft_batch *batch,
+                                                            const struct ft_ended_reservation *e);
+
+#endif
