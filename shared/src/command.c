@@ -227,3 +227,38 @@ bool ft_outcome_decode(const char *data, size_t len, struct ft_outcome *o)
     json_decref(doc);
     return ok;
 }
+
+size_t ft_progress_encode(const struct ft_progress *p, char *buf, size_t cap)
+{
+    return dump(json_pack("{s:s, s:i, s:I, s:f}", "type", "progress", "partition", p->partition, "nextOffset",
+                          (json_int_t)p->next_offset, "ratePerSec", p->rate_per_sec),
+                buf, cap);
+}
+
+bool ft_progress_decode(const char *data, size_t len, struct ft_progress *out)
+{
+    json_error_t parse_error;
+    json_t *doc = json_loadb(data, len, 0, &parse_error);
+    const char *type = NULL;
+    int partition = 0;
+    json_int_t next = 0;
+    double rate = 0;
+    bool ok = doc != NULL &&
+              json_unpack(doc, "{s:s, s:i, s:I, s:F}", "type", &type, "partition", &partition, "nextOffset", &next,
+                          "ratePerSec", &rate) == 0 &&
+              strcmp(type, "progress") == 0 && partition >= 0 && next >= 0;
+    if (ok)
+        *out = (struct ft_progress){ .partition = partition, .next_offset = next, .rate_per_sec = rate };
+    json_decref(doc);
+    return ok;
+}
+
+const char *ft_outcomes_message_type(const char *data, size_t len)
+{
+    static const char outcome[] = "{\"type\":\"outcome\"", progress[] = "{\"type\":\"progress\"";
+    if (len >= sizeof outcome - 1 && memcmp(data, outcome, sizeof outcome - 1) == 0)
+        return "outcome";
+    if (len >= sizeof progress - 1 && memcmp(data, progress, sizeof progress - 1) == 0)
+        return "progress";
+    return NULL;
+}

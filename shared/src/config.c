@@ -46,6 +46,11 @@ static const struct setting settings[] = {
     INT(jwt_ttl_seconds, "FT_JWT_TTL_SECONDS", 60, 86400, "3600", "lifetime of an access token"),
     { "FT_LOG_LEVEL", SETTING_LEVEL, offsetof(struct ft_config, log_level), sizeof(((struct ft_config *)0)->log_level),
       0, 0, "info", "debug, info, warn or error" },
+    INT(hold_seconds, "FT_HOLD_SECONDS", 1, 86400, "300", "how long a seat hold lasts before it expires"),
+    INT(seat_limit_per_user, "FT_SEAT_LIMIT_PER_USER", 1, 100, "4", "seats one user may hold or buy per schedule"),
+    INT(worker_batch_max, "FT_WORKER_BATCH_MAX", 1, 100000, "2000", "commands the worker decides per transaction"),
+    INT(worker_batch_ms, "FT_WORKER_BATCH_MS", 1, 10000, "20", "longest the worker waits to fill a batch"),
+    INT(worker_http_port, "FT_WORKER_HTTP_PORT", 0, 65535, "8081", "worker's /healthz and /metrics; 0 = none"),
 };
 
 static bool parse_int(const char *text, long min, long max, long *out)

@@ -81,6 +81,24 @@ __attribute__((warn_unused_result)) bool ft_command_decode(const char *data, siz
 size_t ft_outcome_encode(const struct ft_outcome *outcome, char *buf, size_t cap);
 __attribute__((warn_unused_result)) bool ft_outcome_decode(const char *data, size_t len, struct ft_outcome *out);
 
+/*
+ * Progress of a partition's writer, published on FT_TOPIC_OUTCOMES after every commit:
+ * every command before next_offset is decided and its outcome durable. rate_per_sec is
+ * the measured decision rate, for the waiting room's ETA.
+ */
+struct ft_progress {
+    int32_t partition;
+    int64_t next_offset;
+    double rate_per_sec;
+};
+
+size_t ft_progress_encode(const struct ft_progress *progress, char *buf, size_t cap);
+__attribute__((warn_unused_result)) bool ft_progress_decode(const char *data, size_t len, struct ft_progress *out);
+
+/* The `type` of a message on FT_TOPIC_OUTCOMES: "outcome" or "progress"; NULL otherwise.
+ * Cheap: looks at the first member only, which the encoders always write first. */
+const char *ft_outcomes_message_type(const char *data, size_t len);
+
 /* Maps a reject code read from JSON to the static string of the known codes; NULL if unknown. */
 const char *ft_reject_code_intern(const char *code);
 

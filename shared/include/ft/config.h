@@ -30,6 +30,11 @@ struct ft_config {
     char jwt_secret[FT_CONFIG_STR_MAX]; /* FT_JWT_SECRET, required, strong */
     int jwt_ttl_seconds;             /* FT_JWT_TTL_SECONDS */
     char log_level[16];              /* FT_LOG_LEVEL */
+    int hold_seconds;                /* FT_HOLD_SECONDS: how long a seat hold lasts */
+    int seat_limit_per_user;         /* FT_SEAT_LIMIT_PER_USER: seats held + bought per schedule */
+    int worker_batch_max;            /* FT_WORKER_BATCH_MAX: commands per PostgreSQL transaction */
+    int worker_batch_ms;             /* FT_WORKER_BATCH_MS: longest wait before a batch is written */
+    int worker_http_port;            /* FT_WORKER_HTTP_PORT: the worker's /healthz and /metrics */
 };
 
 /* Which settings a program needs: the JWT secret is required only where tokens are made
