@@ -1,6 +1,7 @@
 #include "http_metrics.h"
 
-#include <stdarg.h>
+#include "ft/strbuf.h"
+
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -75,38 +76,6 @@ void ft_http_metrics_connection(struct ft_http_metrics *m, int delta)
     atomic_fetch_add(&m->connections, delta);
 }
 
-/* A growing text buffer; `failed` sticks once an allocation fails. */
-struct text {
-    char *data;
-    size_t len, cap;
-    int failed;
-};
-
-static void append(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void append(struct text *t, const char *fmt, ...)
-{
-    if (t->failed)
-        return;
-    for (;;) {
-        va_list args;
-        va_start(args, fmt);
-        int n = vsnprintf(t->data + t->len, t->cap - t->len, fmt, args);
-        va_end(args);
-        if (n >= 0 && (size_t)n < t->cap - t->len) {
-            t->len += (size_t)n;
-            return;
-        }
-        size_t cap = t->cap * 2 + (size_t)(n > 0 ? n : 0);
-        char *grown = realloc(t->data, cap);
-        if (grown == NULL) {
-            t->failed = 1;
-            return;
-        }
-        t->data = grown;
-        t->cap = cap;
-    }
-}
-
 static const char *route_label(const struct ft_http_metrics *m, size_t i)
 {
     return i < m->count ? m->routes[i] : "unmatched";
@@ -114,11 +83,9 @@ static const char *route_label(const struct ft_http_metrics *m, size_t i)
 
 char *ft_http_metrics_render(struct ft_http_metrics *m)
 {
-    struct text t = { .data = malloc(8192), .cap = 8192 };
-    if (t.data == NULL)
-        return NULL;
-    t.data[0] = '\0';
-    append(&t, "# HELP ft_http_requests_total HTTP requests answered, by route template, method and status.\n"
+    struct ft_strbuf t;
+    ft_strbuf_init(&t);
+    ft_strbuf_printf(&t, "# HELP ft_http_requests_total HTTP requests answered, by route template, method and status.\n"
                "# TYPE ft_http_requests_total counter\n");
     for (size_t i = 0; i <= m->count; i++)
         for (size_t k = 0; k < METHOD_COUNT; k++)
@@ -128,10 +95,10 @@ char *ft_http_metrics_render(struct ft_http_metrics *m)
                     continue;
                 char status[8];
                 snprintf(status, sizeof status, "%d", statuses[s]);
-                append(&t, "ft_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %llu\n",
+                ft_strbuf_printf(&t, "ft_http_requests_total{route=\"%s\",method=\"%s\",status=\"%s\"} %llu\n",
                        route_label(m, i), methods[k], statuses[s] ? status : "other", (unsigned long long)n);
             }
-    append(&t, "# HELP ft_http_request_duration_seconds Time from request to answer, by route template.\n"
+    ft_strbuf_printf(&t, "# HELP ft_http_request_duration_seconds Time from request to answer, by route template.\n"
                "# TYPE ft_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i <= m->count; i++) {
         const struct route_metrics *r = &m->per_route[i];
@@ -139,24 +106,20 @@ char *ft_http_metrics_render(struct ft_http_metrics *m)
         for (size_t b = 0; b < BUCKET_COUNT; b++) {
             cumulative += atomic_load(&r->buckets[b]);
             if (b + 1 < BUCKET_COUNT)
-                append(&t, "ft_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
+                ft_strbuf_printf(&t, "ft_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
                        route_label(m, i), bounds[b], (unsigned long long)cumulative);
             else
-                append(&t, "ft_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
+                ft_strbuf_printf(&t, "ft_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
                        route_label(m, i), (unsigned long long)cumulative);
         }
-        append(&t, "ft_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_label(m, i),
+        ft_strbuf_printf(&t, "ft_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_label(m, i),
                (double)atomic_load(&r->micros_total) / 1e6);
-        append(&t, "ft_http_request_duration_seconds_count{route=\"%s\"} %llu\n", route_label(m, i),
+        ft_strbuf_printf(&t, "ft_http_request_duration_seconds_count{route=\"%s\"} %llu\n", route_label(m, i),
                (unsigned long long)cumulative);
     }
-    append(&t, "# HELP ft_http_connections_in_flight Open HTTP connections.\n"
+    ft_strbuf_printf(&t, "# HELP ft_http_connections_in_flight Open HTTP connections.\n"
                "# TYPE ft_http_connections_in_flight gauge\n"
                "ft_http_connections_in_flight %lld\n",
            (long long)atomic_load(&m->connections));
-    if (t.failed) {
-        free(t.data);
-        return NULL;
-    }
-    return t.data;
+    return ft_strbuf_take(&t);
 }

@@ -1,0 +1,60 @@
+#include "ft/strbuf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+void ft_strbuf_init(struct ft_strbuf *buf)
+{
+    *buf = (struct ft_strbuf){ 0 };
+}
+
+void ft_strbuf_reset(struct ft_strbuf *buf)
+{
+    buf->len = 0;
+    buf->failed = false;
+    if (buf->data != NULL)
+        buf->data[0] = '\0';
+}
+
+void ft_strbuf_free(struct ft_strbuf *buf)
+{
+    free(buf->data);
+    ft_strbuf_init(buf);
+}
+
+void ft_strbuf_printf(struct ft_strbuf *buf, const char *fmt, ...)
+{
+    if (buf->failed)
+        return;
+    for (;;) {
+        size_t room = buf->cap - buf->len;
+        va_list args;
+        va_start(args, fmt);
+        int n = buf->data ? vsnprintf(buf->data + buf->len, room, fmt, args) : -1;
+        va_end(args);
+        if (n >= 0 && (size_t)n < room) {
+            buf->len += (size_t)n;
+            return;
+        }
+        size_t cap = buf->cap * 2 + (n > 0 ? (size_t)n : 0) + 256;
+        char *grown = realloc(buf->data, cap);
+        if (grown == NULL) {
+            buf->failed = true;
+            return;
+        }
+        buf->data = grown;
+        buf->cap = cap;
+    }
+}
+
+char *ft_strbuf_take(struct ft_strbuf *buf)
+{
+    char *text = buf->failed ? NULL : buf->data;
+    if (buf->failed)
+        free(buf->data);
+    else if (text == NULL)
+        text = calloc(1, 1);
+    ft_strbuf_init(buf);
+    return text;
+}
