@@ -13,7 +13,7 @@ PACKAGES=(
   postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven
   # tests and scripts
   python3 python3-pytest python3-requests python3-jsonschema python3-yaml python3-jwt
-  python3-psycopg2
+  python3-psycopg2 python3-confluent-kafka
 )
 
 # One dpkg-query for all (it skips unknown names, with a message on stderr).
