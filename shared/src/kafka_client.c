@@ -17,17 +17,28 @@ static void on_kafka_log(const rd_kafka_t *rk, int level, const char *facility, 
     ft_log(ours, "kafka.client", "client=%s facility=%s message=\"%s\"", rd_kafka_name(rk), facility, message);
 }
 
-static rd_kafka_t *client_new(rd_kafka_type_t type, const char *brokers, bool idempotent, char *errstr,
-                              size_t errlen)
+rd_kafka_conf_t *ft_kafka_conf_new(const char *brokers, char *errstr, size_t errlen)
 {
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
     if (!conf_set(conf, "bootstrap.servers", brokers, errstr, errlen) ||
-        !conf_set(conf, "client.id", "fairticket", errstr, errlen) ||
-        (idempotent && !conf_set(conf, "enable.idempotence", "true", errstr, errlen))) {
+        !conf_set(conf, "client.id", "fairticket", errstr, errlen)) {
         rd_kafka_conf_destroy(conf);
         return NULL;
     }
     rd_kafka_conf_set_log_cb(conf, on_kafka_log);
+    return conf;
+}
+
+static rd_kafka_t *client_new(rd_kafka_type_t type, const char *brokers, bool idempotent, char *errstr,
+                              size_t errlen)
+{
+    rd_kafka_conf_t *conf = ft_kafka_conf_new(brokers, errstr, errlen);
+    if (conf == NULL)
+        return NULL;
+    if (idempotent && !conf_set(conf, "enable.idempotence", "true", errstr, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
     rd_kafka_t *rk = rd_kafka_new(type, conf, errstr, errlen);
     if (rk == NULL)
         rd_kafka_conf_destroy(conf); /* on failure the conf is still ours */

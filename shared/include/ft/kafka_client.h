@@ -10,6 +10,13 @@
 #include <stddef.h>
 
 /*
+ * A configuration with the brokers, our client id and our logger set: the start of every
+ * client. NULL with errstr filled when a value is refused.
+ */
+__attribute__((warn_unused_result)) rd_kafka_conf_t *ft_kafka_conf_new(const char *brokers, char *errstr,
+                                                                        size_t errlen);
+
+/*
  * Creates a producer for `brokers` with idempotence on (acks=all, safe retries).
  * Returns NULL and fills errstr on a configuration error.
  */

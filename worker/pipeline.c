@@ -1,0 +1,325 @@
+#include "pipeline.h"
+
+#include <inttypes.h>
+#include <librdkafka/rdkafka.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "decide.h"
+#include "ft/kafka_client.h"
+#include "ft/log.h"
+#include "publish.h"
+#include "store.h"
+
+#define PARTITIONS_MAX 1024
+
+/* What the worker holds for one partition it writes. */
+struct partition {
+    int32_t number;
+    int64_t epoch;       /* our claim; a commit with an older one is refused */
+    int64_t next_offset; /* the next offset to decide */
+    struct ft_decider *decider;
+    struct ft_batch batch;
+    int64_t batch_started_ms; /* monotonic time of the batch's first command */
+    bool paused;              /* consumption paused while a commit keeps failing */
+    int64_t retry_at_ms;
+    double rate_per_sec; /* decisions per second, smoothed */
+};
+
+struct worker {
+    const struct ft_config *config;
+    PGconn *db;
+    rd_kafka_t *consumer, *producer;
+    struct partition *parts[PARTITIONS_MAX];
+    volatile sig_atomic_t *stop;
+    bool fatal;
+};
+
+static int64_t now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Reconnects when PostgreSQL went away; false while it cannot be reached. */
+static bool db_ready(struct worker *w)
+{
+    if (PQstatus(w->db) == CONNECTION_OK)
+        return true;
+    PQreset(w->db);
+    return PQstatus(w->db) == CONNECTION_OK;
+}
+
+static void set_paused(struct worker *w, struct partition *p, bool pause)
+{
+    if (p->paused == pause)
+        return;
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(list, w->config->topic_commands, p->number);
+    if (pause)
+        rd_kafka_pause_partitions(w->consumer, list);
+    else
+        rd_kafka_resume_partitions(w->consumer, list);
+    rd_kafka_topic_partition_list_destroy(list);
+    p->paused = pause;
+}
+
+static void drop_partition(struct worker *w, int32_t number)
+{
+    struct partition *p = w->parts[number];
+    if (p == NULL)
+        return;
+    ft_decider_free(p->decider);
+    ft_batch_free(&p->batch);
+    free(p);
+    w->parts[number] = NULL;
+}
+
+/*
+ * Writes the partition's batch. On success the outcomes are published; when fenced,
+ * the partition is dropped (another worker owns it now); on failure the batch is kept
+ * and consumption of the partition paused until a retry succeeds.
+ */
+static void flush(struct worker *w, struct partition *p)
+{
+    if (p->batch.next_offset < 0)
+        return;
+    int64_t started = now_ms();
+    enum ft_worker_store_result result =
+        db_ready(w) ? ft_wstore_commit(w->db, w->config->topic_commands, p->number, p->epoch, &p->batch)
+                    : FT_WSTORE_FAILED;
+    if (result == FT_WSTORE_FENCED) {
+        ft_log_warn("worker.fenced", "partition=%d epoch=%" PRId64 " dropped_commands=%zu", p->number, p->epoch,
+                    p->batch.commands);
+        drop_partition(w, p->number);
+        return;
+    }
+    if (result == FT_WSTORE_FAILED) {
+        set_paused(w, p, true);
+        p->retry_at_ms = now_ms() + 500;
+        return;
+    }
+    int64_t elapsed = now_ms() - p->batch_started_ms;
+    double rate = (double)p->batch.commands * 1000.0 / (double)(elapsed > 0 ? elapsed : 1);
+    p->rate_per_sec = p->rate_per_sec > 0 ? 0.8 * p->rate_per_sec + 0.2 * rate : rate;
+    ft_publish_batch(w->producer, w->config->topic_outcomes, p->number, &p->batch, p->rate_per_sec);
+    ft_log_debug("worker.batch_committed", "partition=%d next_offset=%" PRId64 " commands=%zu outcomes=%zu ms=%" PRId64,
+                 p->number, p->batch.next_offset, p->batch.commands, p->batch.outcome_count, now_ms() - started);
+    p->next_offset = p->batch.next_offset;
+    ft_batch_clear(&p->batch);
+    set_paused(w, p, false);
+}
+
+/* --- rebalancing ----------------------------------------------------------------- */
+
+/* Claims a newly assigned partition; false while PostgreSQL cannot be reached. */
+static bool claim(struct worker *w, int32_t number, int64_t *offset)
+{
+    struct partition *p = calloc(1, sizeof *p);
+    int64_t next = 0, epoch = 0;
+    if (p == NULL || !db_ready(w) ||
+        ft_wstore_claim(w->db, w->config->topic_commands, number, &next, &epoch) != FT_WSTORE_OK ||
+        (p->decider = ft_decider_new(number, w->config->seat_limit_per_user)) == NULL) {
+        free(p);
+        return false;
+    }
+    p->number = number;
+    p->epoch = epoch;
+    p->next_offset = next;
+    ft_batch_init(&p->batch);
+    drop_partition(w, number);
+    w->parts[number] = p;
+    *offset = next;
+    ft_log_info("worker.partition_claimed", "partition=%d epoch=%" PRId64 " resume_offset=%" PRId64, number, epoch,
+                next);
+    return true;
+}
+
+static void assign_partitions(struct worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *list)
+{
+    for (int i = 0; i < list->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &list->elems[i];
+        if (tp->partition < 0 || tp->partition >= PARTITIONS_MAX)
+            continue;
+        int64_t offset = 0;
+        /* Without the offset from PostgreSQL the partition cannot be written: wait for it. */
+        while (!claim(w, tp->partition, &offset) && !*w->stop)
+            sleep(1);
+        tp->offset = offset;
+    }
+    rd_kafka_assign(rk, list);
+}
+
+static void revoke_partitions(struct worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *list)
+{
+    for (int i = 0; i < list->cnt; i++) {
+        int32_t number = list->elems[i].partition;
+        if (number >= 0 && number < PARTITIONS_MAX && w->parts[number] != NULL) {
+            flush(w, w->parts[number]);
+            drop_partition(w, number);
+        }
+    }
+    rd_kafka_assign(rk, NULL);
+}
+
+static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t *list, void *opaque)
+{
+    struct worker *w = opaque;
+    ft_log_info("worker.rebalance", "event=%s partitions=%d",
+                err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS ? "assign" : "revoke", list->cnt);
+    if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS)
+        assign_partitions(w, rk, list);
+    else
+        revoke_partitions(w, rk, list);
+}
+
+/* --- deciding -------------------------------------------------------------------- */
+
+static void decide_message(struct worker *w, struct partition *p, const rd_kafka_message_t *msg)
+{
+    int64_t decided_up_to = p->batch.next_offset >= 0 ? p->batch.next_offset : p->next_offset;
+    if (msg->offset < decided_up_to)
+        return; /* already decided */
+    struct ft_command cmd;
+    char why[128];
+    if (p->batch.next_offset < 0)
+        p->batch_started_ms = now_ms();
+    if (!ft_command_decode(msg->payload, msg->len, &cmd, why, sizeof why)) {
+        ft_log_warn("worker.command_skipped", "partition=%d offset=%" PRId64 " reason=\"%s\"", p->number, msg->offset,
+                    why);
+        p->batch.next_offset = msg->offset + 1; /* a malformed command is passed over, durably */
+        p->batch.commands++;
+        return;
+    }
+    for (;;) {
+        enum ft_decide_result result = ft_decide(p->decider, &cmd, msg->offset, &p->batch);
+        if (result == FT_DECIDED)
+            return;
+        if (result == FT_DECIDE_OUT_OF_MEMORY) {
+            ft_log_error("worker.out_of_memory", "partition=%d offset=%" PRId64, p->number, msg->offset);
+            w->fatal = true;
+            return;
+        }
+        /* The schedule is not in memory yet: load it, retrying while PostgreSQL is away. */
+        while (!*w->stop && (!db_ready(w) ||
+                             ft_wstore_load_schedule(w->db, p->decider, cmd.schedule_id) != FT_WSTORE_OK))
+            sleep(1);
+        if (*w->stop)
+            return; /* undecided: the offset does not move past it */
+    }
+}
+
+static void handle(struct worker *w, rd_kafka_message_t *msg)
+{
+    if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+        return;
+    if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ft_log_warn("worker.consume_error", "error=\"%s\"", rd_kafka_message_errstr(msg));
+        return;
+    }
+    if (msg->partition < 0 || msg->partition >= PARTITIONS_MAX || w->parts[msg->partition] == NULL)
+        return; /* not ours (any more) */
+    struct partition *p = w->parts[msg->partition];
+    decide_message(w, p, msg);
+    if (w->parts[msg->partition] != NULL && p->batch.commands >= (size_t)w->config->worker_batch_max)
+        flush(w, p);
+}
+
+/* Writes batches that have waited long enough, and retries failed ones. */
+static void flush_due(struct worker *w)
+{
+    int64_t now = now_ms();
+    for (int32_t i = 0; i < PARTITIONS_MAX; i++) {
+        struct partition *p = w->parts[i];
+        if (p == NULL || p->batch.next_offset < 0)
+            continue;
+        if (p->paused ? now >= p->retry_at_ms : now - p->batch_started_ms >= w->config->worker_batch_ms)
+            flush(w, p);
+    }
+}
+
+/* --- set-up ---------------------------------------------------------------------- */
+
+static rd_kafka_t *consumer_new(struct worker *w, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = ft_kafka_conf_new(w->config->kafka_brokers, err, errlen);
+    if (conf == NULL)
+        return NULL;
+    static const char *const settings[][2] = {
+        { "group.id", "ft-workers" },
+        { "enable.auto.commit", "false" },     /* the offset lives in PostgreSQL */
+        { "enable.auto.offset.store", "false" },
+        { "auto.offset.reset", "earliest" },
+        { "partition.assignment.strategy", "roundrobin" }, /* eager: assign/revoke whole lists */
+        { "session.timeout.ms", "6000" },  /* a dead worker's partitions move within seconds */
+        { "heartbeat.interval.ms", "1500" },
+        { "fetch.wait.max.ms", "10" },
+        { "enable.partition.eof", "false" },
+    };
+    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
+        if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], err, errlen) != RD_KAFKA_CONF_OK) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
+    rd_kafka_conf_set_opaque(conf, w);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
+    if (rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
+static bool subscribe(struct worker *w)
+{
+    rd_kafka_topic_partition_list_t *topics = rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(topics, w->config->topic_commands, RD_KAFKA_PARTITION_UA);
+    rd_kafka_resp_err_t err = rd_kafka_subscribe(w->consumer, topics);
+    rd_kafka_topic_partition_list_destroy(topics);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        ft_log_error("worker.subscribe_failed", "topic=%s error=\"%s\"", w->config->topic_commands,
+                     rd_kafka_err2str(err));
+    return err == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop)
+{
+    struct worker w = { .config = config, .stop = stop };
+    char err[512];
+    w.db = PQconnectdb(config->database_url);
+    w.producer = ft_kafka_producer_new(config->kafka_brokers, err, sizeof err);
+    if (w.producer != NULL)
+        w.consumer = consumer_new(&w, err, sizeof err);
+    bool ok = w.producer != NULL && w.consumer != NULL && subscribe(&w);
+    if (!ok)
+        ft_log_error("worker.start_failed", "error=\"%s\"", err);
+    else
+        ft_log_info("worker.started", "topic=%s batch_max=%d batch_ms=%d", config->topic_commands,
+                    config->worker_batch_max, config->worker_batch_ms);
+    while (ok && !*stop && !w.fatal) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(w.consumer, 10);
+        if (msg != NULL) {
+            handle(&w, msg);
+            rd_kafka_message_destroy(msg);
+        }
+        flush_due(&w);
+        rd_kafka_poll(w.producer, 0);
+    }
+    if (w.consumer != NULL) {
+        rd_kafka_consumer_close(w.consumer); /* revokes: pending batches are written */
+        rd_kafka_destroy(w.consumer);
+    }
+    for (int32_t i = 0; i < PARTITIONS_MAX; i++)
+        drop_partition(&w, i);
+    if (w.producer != NULL) {
+        rd_kafka_flush(w.producer, 5000);
+        rd_kafka_destroy(w.producer);
+    }
+    PQfinish(w.db);
+    return ok && !w.fatal;
+}

@@ -1,0 +1,325 @@
+#include "store.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ft/db_pool.h"
+#include "ft/log.h"
+#include "ft/strbuf.h"
+
+static void log_failure(const char *what, const PGresult *res, int32_t partition)
+{
+    const char *message = res ? PQresultErrorMessage(res) : "no result";
+    ft_log_error("worker.db_failed", "step=%s partition=%d sqlstate=%s error=\"%.*s\"", what, partition,
+                 ft_db_sqlstate(res), (int)strcspn(message, "\n"), message);
+}
+
+/* Runs one statement; false (logged) unless it succeeded. */
+static bool run(PGconn *db, const char *what, int32_t partition, const char *sql, int nparams,
+                const char *const *params)
+{
+    PGresult *res = ft_db_query(db, sql, nparams, params);
+    bool ok = ft_db_ok(res);
+    if (!ok)
+        log_failure(what, res, partition);
+    PQclear(res);
+    return ok;
+}
+
+enum ft_worker_store_result ft_wstore_claim(PGconn *db, const char *topic, int32_t partition, int64_t *next_offset,
+                                            int64_t *epoch)
+{
+    char part[16];
+    snprintf(part, sizeof part, "%d", partition);
+    const char *params[] = { topic, part };
+    if (!run(db, "claim_row", partition,
+             "INSERT INTO partition_offsets (topic, partition) VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, params))
+        return FT_WSTORE_FAILED;
+    PGresult *res = ft_db_query(db,
+                                "UPDATE partition_offsets SET epoch = epoch + 1 WHERE topic = $1 AND partition = $2 "
+                                "RETURNING next_offset, epoch",
+                                2, params);
+    enum ft_worker_store_result result = FT_WSTORE_FAILED;
+    if (ft_db_ok(res) && PQntuples(res) == 1) {
+        *next_offset = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        *epoch = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        result = FT_WSTORE_OK;
+    } else {
+        log_failure("claim", res, partition);
+    }
+    PQclear(res);
+    return result;
+}
+
+/* --- loading a schedule -------------------------------------------------------- */
+
+static bool load_seats(PGconn *db, const char *id, struct ft_seat_seed **seats, size_t *count)
+{
+    const char *params[] = { id };
+    PGresult *res = ft_db_query(db, "SELECT id, row_number, seat_number, grade, price FROM seats WHERE schedule_id = $1",
+                                1, params);
+    bool ok = ft_db_ok(res);
+    size_t rows = ok ? (size_t)PQntuples(res) : 0;
+    *seats = ok ? calloc(rows ? rows : 1, sizeof **seats) : NULL;
+    ok = ok && *seats != NULL;
+    for (size_t i = 0; ok && i < rows; i++) {
+        struct ft_seat_seed *s = &(*seats)[i];
+        s->id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+        s->row = (int32_t)strtol(PQgetvalue(res, (int)i, 1), NULL, 10);
+        s->number = (int32_t)strtol(PQgetvalue(res, (int)i, 2), NULL, 10);
+        ok = ft_grade_parse(PQgetvalue(res, (int)i, 3), &s->grade);
+        s->price = strtoll(PQgetvalue(res, (int)i, 4), NULL, 10);
+    }
+    if (!ok)
+        log_failure("load_seats", res, -1);
+    *count = rows;
+    PQclear(res);
+    return ok;
+}
+
+/* Parses "{1,2,3}" into ids; false unless 1..4 positive ids. */
+static bool parse_id_array(const char *text, int64_t *ids, int32_t *count)
+{
+    *count = 0;
+    if (*text++ != '{')
+        return false;
+    while (*text != '}' && *count < FT_SEATS_PER_REQUEST_MAX) {
+        char *end = NULL;
+        ids[(*count)++] = strtoll(text, &end, 10);
+        if (end == text)
+            return false;
+        text = *end == ',' ? end + 1 : end;
+    }
+    return *text == '}' && *count > 0;
+}
+
+static bool load_reservations(PGconn *db, const char *id, struct ft_reservation_seed **live, size_t *count)
+{
+    const char *params[] = { id };
+    PGresult *res = ft_db_query(
+        db,
+        "SELECT r.id, r.user_id, r.amount, (extract(epoch FROM r.expires_at) * 1000)::bigint, r.status = 'PAID',"
+        "       array_agg(rs.seat_id ORDER BY rs.seat_id)"
+        " FROM reservations r JOIN reservation_seats rs ON rs.reservation_id = r.id"
+        " WHERE r.schedule_id = $1 AND r.live GROUP BY r.id",
+        1, params);
+    bool ok = ft_db_ok(res);
+    size_t rows = ok ? (size_t)PQntuples(res) : 0;
+    *live = ok ? calloc(rows ? rows : 1, sizeof **live) : NULL;
+    ok = ok && *live != NULL;
+    for (size_t i = 0; ok && i < rows; i++) {
+        struct ft_reservation_seed *r = &(*live)[i];
+        r->id = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+        r->user_id = strtoll(PQgetvalue(res, (int)i, 1), NULL, 10);
+        r->amount = strtoll(PQgetvalue(res, (int)i, 2), NULL, 10);
+        r->expires_at_ms = strtoll(PQgetvalue(res, (int)i, 3), NULL, 10);
+        r->paid = PQgetvalue(res, (int)i, 4)[0] == 't';
+        ok = parse_id_array(PQgetvalue(res, (int)i, 5), r->seat_ids, &r->seat_count);
+    }
+    if (!ok)
+        log_failure("load_reservations", res, -1);
+    *count = rows;
+    PQclear(res);
+    return ok;
+}
+
+enum ft_worker_store_result ft_wstore_load_schedule(PGconn *db, struct ft_decider *decider, int64_t schedule_id)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, schedule_id);
+    const char *params[] = { id };
+    PGresult *res = ft_db_query(db, "SELECT status FROM schedules WHERE id = $1", 1, params);
+    if (!ft_db_ok(res)) {
+        log_failure("load_schedule", res, -1);
+        PQclear(res);
+        return FT_WSTORE_FAILED;
+    }
+    struct ft_schedule_seed seed = { .schedule_id = schedule_id, .exists = PQntuples(res) == 1 };
+    seed.open = seed.exists && strcmp(PQgetvalue(res, 0, 0), "OPEN") == 0;
+    PQclear(res);
+    struct ft_seat_seed *seats = NULL;
+    struct ft_reservation_seed *live = NULL;
+    bool ok = !seed.exists || (load_seats(db, id, &seats, &seed.seat_count) &&
+                               load_reservations(db, id, &live, &seed.reservation_count));
+    seed.seats = seats;
+    seed.reservations = live;
+    ok = ok && ft_decider_add_schedule(decider, &seed);
+    free(seats);
+    free(live);
+    if (ok)
+        ft_log_info("worker.schedule_loaded", "schedule=%" PRId64 " exists=%d seats=%zu live_reservations=%zu",
+                    schedule_id, seed.exists, seed.seat_count, seed.reservation_count);
+    return ok ? FT_WSTORE_OK : FT_WSTORE_FAILED;
+}
+
+/* --- committing a batch -------------------------------------------------------- */
+
+/* Array literals for unnest(): one per column. Tokens and codes need no quoting. */
+struct columns {
+    struct ft_strbuf c[9];
+};
+
+static void columns_open(struct columns *cols, int n)
+{
+    for (int i = 0; i < n; i++) {
+        ft_strbuf_init(&cols->c[i]);
+        ft_strbuf_printf(&cols->c[i], "{");
+    }
+}
+
+static void columns_close(struct columns *cols, int n, const char **params)
+{
+    for (int i = 0; i < n; i++) {
+        ft_strbuf_printf(&cols->c[i], "}");
+        params[i] = cols->c[i].failed ? NULL : cols->c[i].data;
+    }
+}
+
+static void columns_free(struct columns *cols, int n)
+{
+    for (int i = 0; i < n; i++)
+        ft_strbuf_free(&cols->c[i]);
+}
+
+static bool all_set(const char **params, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (params[i] == NULL)
+            return false;
+    return true;
+}
+
+#define SEP(i) ((i) ? "," : "")
+
+static bool insert_reservations(PGconn *db, int32_t partition, const struct ft_batch *b)
+{
+    if (b->created_count == 0)
+        return true;
+    struct columns cols;
+    columns_open(&cols, 9);
+    for (size_t i = 0; i < b->created_count; i++) {
+        const struct ft_new_reservation *r = &b->created[i];
+        ft_strbuf_printf(&cols.c[0], "%s%" PRId64, SEP(i), r->id);
+        ft_strbuf_printf(&cols.c[1], "%s%" PRId64, SEP(i), r->user_id);
+        ft_strbuf_printf(&cols.c[2], "%s%" PRId64, SEP(i), r->schedule_id);
+        ft_strbuf_printf(&cols.c[3], "%s%" PRId64, SEP(i), r->amount);
+        ft_strbuf_printf(&cols.c[4], "%s%" PRId64, SEP(i), r->held_at_ms);
+        ft_strbuf_printf(&cols.c[5], "%s%" PRId64, SEP(i), r->expires_at_ms);
+        for (int32_t k = 0; k < r->seat_count; k++) {
+            bool first = i == 0 && k == 0;
+            ft_strbuf_printf(&cols.c[6], "%s%" PRId64, SEP(!first), r->id);
+            ft_strbuf_printf(&cols.c[7], "%s%" PRId64, SEP(!first), r->schedule_id);
+            ft_strbuf_printf(&cols.c[8], "%s%" PRId64, SEP(!first), r->seat_ids[k]);
+        }
+    }
+    const char *params[9];
+    columns_close(&cols, 9, params);
+    bool ok = all_set(params, 9) &&
+              run(db, "insert_reservations", partition,
+                  "INSERT INTO reservations (id, user_id, schedule_id, status, amount, held_at, expires_at)"
+                  " SELECT id, u, s, 'HELD', a, to_timestamp(h / 1000.0), to_timestamp(e / 1000.0)"
+                  " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])"
+                  " AS t(id, u, s, a, h, e)",
+                  6, params) &&
+              run(db, "insert_reservation_seats", partition,
+                  "INSERT INTO reservation_seats (reservation_id, schedule_id, live, seat_id)"
+                  " SELECT r, s, true, seat FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(r, s, seat)",
+                  3, params + 6);
+    columns_free(&cols, 9);
+    return ok;
+}
+
+static bool end_reservations(PGconn *db, int32_t partition, const struct ft_batch *b)
+{
+    if (b->ended_count == 0)
+        return true;
+    struct columns cols;
+    columns_open(&cols, 3);
+    for (size_t i = 0; i < b->ended_count; i++) {
+        const struct ft_ended_reservation *e = &b->ended[i];
+        ft_strbuf_printf(&cols.c[0], "%s%" PRId64, SEP(i), e->id);
+        ft_strbuf_printf(&cols.c[1], "%s%s", SEP(i), ft_reservation_status_name(e->status));
+        ft_strbuf_printf(&cols.c[2], "%s%" PRId64, SEP(i), e->at_ms);
+    }
+    const char *params[3];
+    columns_close(&cols, 3, params);
+    /* Only a live reservation ends: the WHERE keeps a replayed batch from touching others. */
+    bool ok = all_set(params, 3) &&
+              run(db, "end_reservations", partition,
+                  "UPDATE reservations r SET status = t.status, ended_at = to_timestamp(t.at / 1000.0)"
+                  " FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS t(id, status, at)"
+                  " WHERE r.id = t.id AND r.status = 'HELD'",
+                  3, params);
+    columns_free(&cols, 3);
+    return ok;
+}
+
+static bool insert_outcomes(PGconn *db, int32_t partition, const struct ft_batch *b)
+{
+    if (b->outcome_count == 0)
+        return true;
+    struct columns cols;
+    columns_open(&cols, 8);
+    for (size_t i = 0; i < b->outcome_count; i++) {
+        const struct ft_outcome *o = &b->outcomes[i];
+        bool held = o->status == FT_OUTCOME_HELD;
+        ft_strbuf_printf(&cols.c[0], "%s%s", SEP(i), o->token);
+        ft_strbuf_printf(&cols.c[1], "%s%" PRId64, SEP(i), o->user_id);
+        ft_strbuf_printf(&cols.c[2], "%s%" PRId64, SEP(i), o->schedule_id);
+        ft_strbuf_printf(&cols.c[3], "%s%" PRId64, SEP(i), o->offset);
+        ft_strbuf_printf(&cols.c[4], "%s%s", SEP(i), held ? "HELD" : "REJECTED");
+        if (held)
+            ft_strbuf_printf(&cols.c[5], "%s%" PRId64, SEP(i), o->reservation_id);
+        else
+            ft_strbuf_printf(&cols.c[5], "%sNULL", SEP(i));
+        ft_strbuf_printf(&cols.c[6], "%s%s", SEP(i), held ? "NULL" : o->reject_code);
+        ft_strbuf_printf(&cols.c[7], "%s%" PRId64, SEP(i), o->decided_at_ms);
+    }
+    const char *params[9];
+    columns_close(&cols, 8, params);
+    char part[16];
+    snprintf(part, sizeof part, "%d", partition);
+    params[8] = part;
+    bool ok = all_set(params, 9) &&
+              run(db, "insert_outcomes", partition,
+                  "INSERT INTO request_outcomes (token, user_id, schedule_id, partition, log_offset, status,"
+                  " reservation_id, reject_code, decided_at)"
+                  " SELECT tk, u, s, $9::int, o, st, r, c, to_timestamp(d / 1000.0)"
+                  " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[],"
+                  "             $7::text[], $8::bigint[]) AS t(tk, u, s, o, st, r, c, d)",
+                  9, params);
+    columns_free(&cols, 8);
+    return ok;
+}
+
+enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, int32_t partition, int64_t epoch,
+                                             const struct ft_batch *batch)
+{
+    char part[16], next[24];
+    snprintf(part, sizeof part, "%d", partition);
+    snprintf(next, sizeof next, "%" PRId64, batch->next_offset);
+    const char *key[] = { topic, part, next };
+    if (!run(db, "begin", partition, "BEGIN", 0, NULL))
+        return FT_WSTORE_FAILED;
+    PGresult *res = ft_db_query(db,
+                                "SELECT epoch FROM partition_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE",
+                                2, key);
+    bool ours = ft_db_ok(res) && PQntuples(res) == 1 && strtoll(PQgetvalue(res, 0, 0), NULL, 10) == epoch;
+    bool checked = ft_db_ok(res);
+    PQclear(res);
+    enum ft_worker_store_result result = FT_WSTORE_FAILED;
+    if (checked && !ours) {
+        result = FT_WSTORE_FENCED;
+    } else if (checked && insert_reservations(db, partition, batch) && end_reservations(db, partition, batch) &&
+               insert_outcomes(db, partition, batch) &&
+               run(db, "advance", partition,
+                   "UPDATE partition_offsets SET next_offset = $3 WHERE topic = $1 AND partition = $2", 3, key) &&
+               run(db, "commit", partition, "COMMIT", 0, NULL)) {
+        return FT_WSTORE_OK;
+    }
+    if (PQtransactionStatus(db) != PQTRANS_IDLE)
+        (void)run(db, "rollback", partition, "ROLLBACK", 0, NULL);
+    return result;
+}

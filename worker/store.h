@@ -1,0 +1,43 @@
+/*
+ * Where the worker's decisions are stored: PostgreSQL, one transaction per batch,
+ * fenced by the partition's epoch.
+ */
+#ifndef FT_WORKER_STORE_H
+#define FT_WORKER_STORE_H
+
+#include <libpq-fe.h>
+#include <stdint.h>
+
+#include "batch.h"
+#include "decide.h"
+
+enum ft_worker_store_result {
+    FT_WSTORE_OK,
+    FT_WSTORE_FENCED, /* another worker claimed the partition since: stop writing it */
+    FT_WSTORE_FAILED, /* the transaction did not happen (logged); try again later */
+};
+
+/*
+ * Claims a partition for this worker: bumps its epoch (creating the row at offset 0 if
+ * needed) and returns the offset to resume from and the new epoch. Every later commit
+ * of an older epoch is refused.
+ */
+enum ft_worker_store_result ft_wstore_claim(PGconn *db, const char *topic, int32_t partition, int64_t *next_offset,
+                                            int64_t *epoch);
+
+/*
+ * Reads what the decider needs of one schedule: whether it exists and is open, its
+ * seats, and its live reservations. Calls ft_decider_add_schedule. FAILED on a
+ * database error or when out of memory.
+ */
+enum ft_worker_store_result ft_wstore_load_schedule(PGconn *db, struct ft_decider *decider, int64_t schedule_id);
+
+/*
+ * Writes a batch in one transaction: new reservations and their seats, ended
+ * reservations, request outcomes, and the partition's next offset — only if the
+ * partition's epoch is still `epoch` (checked under the row lock).
+ */
+enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, int32_t partition, int64_t epoch,
+                                             const struct ft_batch *batch);
+
+#endif
