@@ -249,7 +249,6 @@ static rd_kafka_t *consumer_new(struct worker *w, char *err, size_t errlen)
     if (conf == NULL)
         return NULL;
     static const char *const settings[][2] = {
-        { "group.id", "ft-workers" },
         { "enable.auto.commit", "false" },     /* the offset lives in PostgreSQL */
         { "enable.auto.offset.store", "false" },
         { "auto.offset.reset", "earliest" },
@@ -264,6 +263,10 @@ static rd_kafka_t *consumer_new(struct worker *w, char *err, size_t errlen)
             rd_kafka_conf_destroy(conf);
             return NULL;
         }
+    if (rd_kafka_conf_set(conf, "group.id", w->config->worker_group, err, errlen) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
     rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
     rd_kafka_conf_set_opaque(conf, w);
     rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);

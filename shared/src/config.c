@@ -50,6 +50,7 @@ static const struct setting settings[] = {
     INT(seat_limit_per_user, "FT_SEAT_LIMIT_PER_USER", 1, 100, "4", "seats one user may hold or buy per schedule"),
     INT(worker_batch_max, "FT_WORKER_BATCH_MAX", 1, 100000, "2000", "commands the worker decides per transaction"),
     INT(worker_batch_ms, "FT_WORKER_BATCH_MS", 1, 10000, "20", "longest the worker waits to fill a batch"),
+    STR(worker_group, "FT_WORKER_GROUP", "ft-workers", "Kafka consumer group of the workers"),
     INT(worker_http_port, "FT_WORKER_HTTP_PORT", 0, 65535, "8081", "worker's /healthz and /metrics; 0 = none"),
 };
 

@@ -35,6 +35,7 @@ struct ft_config {
     int worker_batch_max;            /* FT_WORKER_BATCH_MAX: commands per PostgreSQL transaction */
     int worker_batch_ms;             /* FT_WORKER_BATCH_MS: longest wait before a batch is written */
     int worker_http_port;            /* FT_WORKER_HTTP_PORT: the worker's /healthz and /metrics */
+    char worker_group[128];          /* FT_WORKER_GROUP: the workers' Kafka consumer group */
 };
 
 /* Which settings a program needs: the JWT secret is required only where tokens are made
