@@ -8,6 +8,7 @@
 #include "ft/db_pool.h"
 #include "ft/log.h"
 #include "ft/strbuf.h"
+#include "i64map.h"
 
 static void log_failure(const char *what, const PGresult *res, int32_t partition)
 {
@@ -158,7 +159,7 @@ enum ft_worker_store_result ft_wstore_load_schedule(PGconn *db, struct ft_decide
 
 /* Array literals for unnest(): one per column. Tokens and codes need no quoting. */
 struct columns {
-    struct ft_strbuf c[9];
+    struct ft_strbuf c[12];
 };
 
 static void columns_open(struct columns *cols, int n)
@@ -193,65 +194,112 @@ static bool all_set(const char **params, int n)
 
 #define SEP(i) ((i) ? "," : "")
 
-static bool insert_reservations(PGconn *db, int32_t partition, const struct ft_batch *b)
+/*
+ * A reservation made and ended within one batch is written once, already ended: were
+ * it inserted live and ended after, the seat it held and a later hold of the same seat
+ * in the batch would both be live for a moment, which the unique index forbids.
+ */
+struct fate {
+    struct ft_i64map created; /* reservation id -> index in batch->created */
+    const struct ft_ended_reservation **ended_of_created; /* per created: its end, or NULL */
+};
+
+static bool fate_init(struct fate *f, const struct ft_batch *b)
+{
+    ft_i64map_init(&f->created);
+    f->ended_of_created = calloc(b->created_count ? b->created_count : 1, sizeof *f->ended_of_created);
+    if (f->ended_of_created == NULL)
+        return false;
+    for (size_t i = 0; i < b->created_count; i++)
+        if (!ft_i64map_put(&f->created, b->created[i].id, i))
+            return false;
+    for (size_t i = 0; i < b->ended_count; i++) {
+        uint64_t index;
+        if (ft_i64map_get(&f->created, b->ended[i].id, &index))
+            f->ended_of_created[index] = &b->ended[i];
+    }
+    return true;
+}
+
+static void fate_free(struct fate *f)
+{
+    ft_i64map_free(&f->created);
+    free(f->ended_of_created);
+}
+
+static bool insert_reservations(PGconn *db, int32_t partition, const struct ft_batch *b, const struct fate *f)
 {
     if (b->created_count == 0)
         return true;
     struct columns cols;
-    columns_open(&cols, 9);
+    columns_open(&cols, 12);
+    bool first_seat = true;
     for (size_t i = 0; i < b->created_count; i++) {
         const struct ft_new_reservation *r = &b->created[i];
+        const struct ft_ended_reservation *end = f->ended_of_created[i];
         ft_strbuf_printf(&cols.c[0], "%s%" PRId64, SEP(i), r->id);
         ft_strbuf_printf(&cols.c[1], "%s%" PRId64, SEP(i), r->user_id);
         ft_strbuf_printf(&cols.c[2], "%s%" PRId64, SEP(i), r->schedule_id);
         ft_strbuf_printf(&cols.c[3], "%s%" PRId64, SEP(i), r->amount);
         ft_strbuf_printf(&cols.c[4], "%s%" PRId64, SEP(i), r->held_at_ms);
         ft_strbuf_printf(&cols.c[5], "%s%" PRId64, SEP(i), r->expires_at_ms);
+        ft_strbuf_printf(&cols.c[6], "%s%s", SEP(i), end ? ft_reservation_status_name(end->status) : "HELD");
+        if (end)
+            ft_strbuf_printf(&cols.c[7], "%s%" PRId64, SEP(i), end->at_ms);
+        else
+            ft_strbuf_printf(&cols.c[7], "%sNULL", SEP(i));
         for (int32_t k = 0; k < r->seat_count; k++) {
-            bool first = i == 0 && k == 0;
-            ft_strbuf_printf(&cols.c[6], "%s%" PRId64, SEP(!first), r->id);
-            ft_strbuf_printf(&cols.c[7], "%s%" PRId64, SEP(!first), r->schedule_id);
-            ft_strbuf_printf(&cols.c[8], "%s%" PRId64, SEP(!first), r->seat_ids[k]);
+            ft_strbuf_printf(&cols.c[8], "%s%" PRId64, SEP(!first_seat), r->id);
+            ft_strbuf_printf(&cols.c[9], "%s%" PRId64, SEP(!first_seat), r->schedule_id);
+            ft_strbuf_printf(&cols.c[10], "%s%" PRId64, SEP(!first_seat), r->seat_ids[k]);
+            ft_strbuf_printf(&cols.c[11], "%s%s", SEP(!first_seat), end ? "f" : "t");
+            first_seat = false;
         }
     }
-    const char *params[9];
-    columns_close(&cols, 9, params);
-    bool ok = all_set(params, 9) &&
+    const char *params[12];
+    columns_close(&cols, 12, params);
+    bool ok = all_set(params, 12) &&
               run(db, "insert_reservations", partition,
-                  "INSERT INTO reservations (id, user_id, schedule_id, status, amount, held_at, expires_at)"
-                  " SELECT id, u, s, 'HELD', a, to_timestamp(h / 1000.0), to_timestamp(e / 1000.0)"
-                  " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[])"
-                  " AS t(id, u, s, a, h, e)",
-                  6, params) &&
+                  "INSERT INTO reservations (id, user_id, schedule_id, status, amount, held_at, expires_at, ended_at)"
+                  " SELECT id, u, s, st, a, to_timestamp(h / 1000.0), to_timestamp(e / 1000.0),"
+                  "        to_timestamp(x / 1000.0)"
+                  " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],"
+                  "             $7::text[], $8::bigint[]) AS t(id, u, s, a, h, e, st, x)",
+                  8, params) &&
               run(db, "insert_reservation_seats", partition,
-                  "INSERT INTO reservation_seats (reservation_id, schedule_id, live, seat_id)"
-                  " SELECT r, s, true, seat FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS t(r, s, seat)",
-                  3, params + 6);
-    columns_free(&cols, 9);
+                  "INSERT INTO reservation_seats (reservation_id, schedule_id, seat_id, live)"
+                  " SELECT r, s, seat, live FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::boolean[])"
+                  " AS t(r, s, seat, live)",
+                  4, params + 8);
+    columns_free(&cols, 12);
     return ok;
 }
 
-static bool end_reservations(PGconn *db, int32_t partition, const struct ft_batch *b)
+/* Ends the reservations made in earlier batches (those of this batch are written ended). */
+static bool end_reservations(PGconn *db, int32_t partition, const struct ft_batch *b, const struct fate *f)
 {
-    if (b->ended_count == 0)
-        return true;
     struct columns cols;
     columns_open(&cols, 3);
+    size_t n = 0;
     for (size_t i = 0; i < b->ended_count; i++) {
         const struct ft_ended_reservation *e = &b->ended[i];
-        ft_strbuf_printf(&cols.c[0], "%s%" PRId64, SEP(i), e->id);
-        ft_strbuf_printf(&cols.c[1], "%s%s", SEP(i), ft_reservation_status_name(e->status));
-        ft_strbuf_printf(&cols.c[2], "%s%" PRId64, SEP(i), e->at_ms);
+        uint64_t index;
+        if (ft_i64map_get(&f->created, e->id, &index))
+            continue;
+        ft_strbuf_printf(&cols.c[0], "%s%" PRId64, SEP(n), e->id);
+        ft_strbuf_printf(&cols.c[1], "%s%s", SEP(n), ft_reservation_status_name(e->status));
+        ft_strbuf_printf(&cols.c[2], "%s%" PRId64, SEP(n), e->at_ms);
+        n++;
     }
     const char *params[3];
     columns_close(&cols, 3, params);
-    /* Only a live reservation ends: the WHERE keeps a replayed batch from touching others. */
-    bool ok = all_set(params, 3) &&
-              run(db, "end_reservations", partition,
-                  "UPDATE reservations r SET status = t.status, ended_at = to_timestamp(t.at / 1000.0)"
-                  " FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS t(id, status, at)"
-                  " WHERE r.id = t.id AND r.status = 'HELD'",
-                  3, params);
+    /* Only a live hold ends: the WHERE keeps a replayed batch from touching anything else. */
+    bool ok = n == 0 || (all_set(params, 3) &&
+                         run(db, "end_reservations", partition,
+                             "UPDATE reservations r SET status = t.status, ended_at = to_timestamp(t.at / 1000.0)"
+                             " FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS t(id, status, at)"
+                             " WHERE r.id = t.id AND r.status = 'HELD'",
+                             3, params));
     columns_free(&cols, 3);
     return ok;
 }
@@ -301,8 +349,15 @@ enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, int3
     snprintf(part, sizeof part, "%d", partition);
     snprintf(next, sizeof next, "%" PRId64, batch->next_offset);
     const char *key[] = { topic, part, next };
-    if (!run(db, "begin", partition, "BEGIN", 0, NULL))
+    struct fate fate;
+    if (!fate_init(&fate, batch)) {
+        fate_free(&fate);
         return FT_WSTORE_FAILED;
+    }
+    if (!run(db, "begin", partition, "BEGIN", 0, NULL)) {
+        fate_free(&fate);
+        return FT_WSTORE_FAILED;
+    }
     PGresult *res = ft_db_query(db,
                                 "SELECT epoch FROM partition_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE",
                                 2, key);
@@ -312,13 +367,16 @@ enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, int3
     enum ft_worker_store_result result = FT_WSTORE_FAILED;
     if (checked && !ours) {
         result = FT_WSTORE_FENCED;
-    } else if (checked && insert_reservations(db, partition, batch) && end_reservations(db, partition, batch) &&
-               insert_outcomes(db, partition, batch) &&
+    } else if (checked && end_reservations(db, partition, batch, &fate) &&
+               insert_reservations(db, partition, batch, &fate) && insert_outcomes(db, partition, batch) &&
                run(db, "advance", partition,
                    "UPDATE partition_offsets SET next_offset = $3 WHERE topic = $1 AND partition = $2", 3, key) &&
                run(db, "commit", partition, "COMMIT", 0, NULL)) {
-        return FT_WSTORE_OK;
+        result = FT_WSTORE_OK;
     }
+    fate_free(&fate);
+    if (result == FT_WSTORE_OK)
+        return result;
     if (PQtransactionStatus(db) != PQTRANS_IDLE)
         (void)run(db, "rollback", partition, "ROLLBACK", 0, NULL);
     return result;

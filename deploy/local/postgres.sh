@@ -143,6 +143,9 @@ pg_ensure_dbs() {
   psql_admin -v role="$FT_PG_USER" -v db="$FT_PG_DB" -v testdb="$FT_PG_TEST_DB" <<'SQL'
 SELECT format('CREATE ROLE %I LOGIN', :'role')
  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = :'role') \gexec
+-- The pipeline tests make a database per test: reservation ids come from (partition,
+-- offset), so two tests' topics would collide in one database.
+SELECT format('ALTER ROLE %I CREATEDB', :'role') \gexec
 SELECT format('CREATE DATABASE %I OWNER %I', d, :'role')
   FROM unnest(ARRAY[:'db', :'testdb']) AS d
  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = d) \gexec
