@@ -46,7 +46,7 @@ FT_PG_ADMIN_URL="postgresql://postgres@127.0.0.1:$FT_PG_PORT/postgres"
 FT_RELEASE_BIN="$FT_ROOT/build/release/bin"
 FT_ASAN_BIN="$FT_ROOT/build/asan/bin"
 # Services started by `stack.sh up`, in start order (each is $FT_RELEASE_BIN/ft-<name>).
-: "${FT_SERVICES:=ingress worker}"
+: "${FT_SERVICES:=ingress worker expirer}"
 
 # The operator account created by `stack.sh up`.
 : "${FT_ADMIN_EMAIL:=admin@fairticket.local}"

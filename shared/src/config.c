@@ -51,6 +51,8 @@ static const struct setting settings[] = {
     INT(worker_batch_max, "FT_WORKER_BATCH_MAX", 1, 100000, "2000", "commands the worker decides per transaction"),
     INT(worker_batch_ms, "FT_WORKER_BATCH_MS", 1, 10000, "20", "longest the worker waits to fill a batch"),
     STR(worker_group, "FT_WORKER_GROUP", "ft-workers", "Kafka consumer group of the workers"),
+    INT(expirer_interval_ms, "FT_EXPIRER_INTERVAL_MS", 50, 60000, "1000", "time between two sweeps for due holds"),
+    INT(expirer_batch, "FT_EXPIRER_BATCH", 1, 100000, "1000", "expire commands sent per sweep at most"),
     INT(worker_http_port, "FT_WORKER_HTTP_PORT", 0, 65535, "8081", "worker's /healthz and /metrics; 0 = none"),
 };
 

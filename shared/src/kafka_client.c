@@ -61,6 +61,29 @@ bool ft_kafka_reachable(rd_kafka_t *rk, int timeout_ms)
     return has_broker;
 }
 
+bool ft_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t *count)
+{
+    rd_kafka_topic_t *handle = rd_kafka_topic_new(rk, topic, NULL);
+    if (handle == NULL)
+        return false;
+    const struct rd_kafka_metadata *metadata = NULL;
+    bool found = false;
+    if (rd_kafka_metadata(rk, 0, handle, &metadata, timeout_ms) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        found = metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR &&
+                metadata->topics[0].partition_cnt > 0;
+        if (found)
+            *count = metadata->topics[0].partition_cnt;
+        rd_kafka_metadata_destroy(metadata);
+    }
+    rd_kafka_topic_destroy(handle);
+    return found;
+}
+
+int32_t ft_kafka_schedule_partition(int64_t schedule_id, int32_t partitions)
+{
+    return (int32_t)(schedule_id % partitions);
+}
+
 /* Reads the outcome of CreateTopics; "already exists" counts as success. */
 static bool check_results(rd_kafka_event_t *event, char *errstr, size_t errlen)
 {

@@ -36,6 +36,8 @@ struct ft_config {
     int worker_batch_ms;             /* FT_WORKER_BATCH_MS: longest wait before a batch is written */
     int worker_http_port;            /* FT_WORKER_HTTP_PORT: the worker's /healthz and /metrics */
     char worker_group[128];          /* FT_WORKER_GROUP: the workers' Kafka consumer group */
+    int expirer_interval_ms;         /* FT_EXPIRER_INTERVAL_MS: time between two sweeps */
+    int expirer_batch;               /* FT_EXPIRER_BATCH: expiries sent per sweep at most */
 };
 
 /* Which settings a program needs: the JWT secret is required only where tokens are made

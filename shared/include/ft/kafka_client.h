@@ -8,6 +8,7 @@
 #include <librdkafka/rdkafka.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * A configuration with the brokers, our client id and our logger set: the start of every
@@ -22,6 +23,16 @@ __attribute__((warn_unused_result)) rd_kafka_conf_t *ft_kafka_conf_new(const cha
  */
 __attribute__((warn_unused_result)) rd_kafka_t *ft_kafka_producer_new(const char *brokers, char *errstr,
                                                                       size_t errlen);
+
+/*
+ * Reads how many partitions `topic` has. False when the topic does not exist or no
+ * broker answered within timeout_ms.
+ */
+__attribute__((warn_unused_result)) bool ft_kafka_partition_count(rd_kafka_t *rk, const char *topic, int timeout_ms,
+                                                                  int32_t *count);
+
+/* The partition of a schedule's commands: one schedule, one partition, one writer. */
+int32_t ft_kafka_schedule_partition(int64_t schedule_id, int32_t partitions);
 
 /* True when a broker answers a metadata request within timeout_ms. */
 bool ft_kafka_reachable(rd_kafka_t *rk, int timeout_ms);

@@ -1,0 +1,110 @@
+#include "sweep.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "ft/command.h"
+#include "ft/db_pool.h"
+#include "ft/kafka_client.h"
+#include "ft/log.h"
+
+static int64_t wall_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Delivery reports of one turn: how many came back failed. */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
+{
+    (void)rk;
+    (void)opaque;
+    if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR && msg->_private != NULL)
+        (*(int *)msg->_private)++;
+}
+
+rd_kafka_t *ft_sweep_producer_new(const struct ft_config *config, char *err, size_t errlen)
+{
+    rd_kafka_conf_t *conf = ft_kafka_conf_new(config->kafka_brokers, err, errlen);
+    if (conf == NULL)
+        return NULL;
+    if (rd_kafka_conf_set(conf, "enable.idempotence", "true", err, errlen) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
+    rd_kafka_t *producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, err, errlen);
+    if (producer == NULL)
+        rd_kafka_conf_destroy(conf);
+    return producer;
+}
+
+static bool send_expire(rd_kafka_t *producer, const char *topic, int32_t partitions, int64_t reservation_id,
+                        int64_t schedule_id, int64_t ts_ms, int *failures)
+{
+    struct ft_command cmd = { .type = FT_CMD_EXPIRE, .ts_ms = ts_ms, .schedule_id = schedule_id,
+                              .reservation_id = reservation_id };
+    char value[256], key[24];
+    size_t len = ft_command_encode(&cmd, value, sizeof value);
+    snprintf(key, sizeof key, "%" PRId64, schedule_id);
+    rd_kafka_resp_err_t err = rd_kafka_producev(
+        producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(ft_kafka_schedule_partition(schedule_id, partitions)),
+        RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(value, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+        RD_KAFKA_V_OPAQUE(failures), RD_KAFKA_V_END);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        ft_log_warn("expirer.produce_failed", "reservation=%" PRId64 " error=\"%s\"", reservation_id,
+                    rd_kafka_err2str(err));
+    return len > 0 && err == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *producer, int32_t partitions,
+                  struct ft_sweep_mark *mark)
+{
+    char at[24], id[24], limit[16];
+    snprintf(at, sizeof at, "%" PRId64, mark->expires_at_ms);
+    snprintf(id, sizeof id, "%" PRId64, mark->reservation_id);
+    snprintf(limit, sizeof limit, "%d", config->expirer_batch);
+    const char *params[] = { at, id, limit };
+    /* Bounded: at most a batch per turn, oldest first (index reservations_held_by_expiry). */
+    PGresult *res = ft_db_query(db,
+                                "SELECT id, schedule_id, (extract(epoch FROM expires_at) * 1000)::bigint AS due"
+                                " FROM reservations WHERE status = 'HELD' AND expires_at <= now()"
+                                " AND (expires_at, id) > (to_timestamp($1::bigint / 1000.0), $2::bigint)"
+                                " ORDER BY expires_at, id LIMIT $3::int",
+                                3, params);
+    if (!ft_db_ok(res)) {
+        const char *why = PQresultErrorMessage(res);
+        ft_log_warn("expirer.query_failed", "error=\"%.*s\"", (int)strcspn(why, "\n"), why);
+        PQclear(res);
+        return -1;
+    }
+    int rows = PQntuples(res), failures = 0, sent = 0;
+    int64_t now = wall_ms();
+    struct ft_sweep_mark next = *mark;
+    for (int i = 0; i < rows; i++) {
+        int64_t reservation = strtoll(PQgetvalue(res, i, 0), NULL, 10);
+        int64_t schedule = strtoll(PQgetvalue(res, i, 1), NULL, 10);
+        int64_t due = strtoll(PQgetvalue(res, i, 2), NULL, 10);
+        /* The command's time is when it is sent, never before the hold's end. */
+        if (!send_expire(producer, config->topic_commands, partitions, reservation, schedule,
+                         now > due ? now : due, &failures))
+            failures++;
+        sent++;
+        next = (struct ft_sweep_mark){ .expires_at_ms = due, .reservation_id = reservation };
+    }
+    PQclear(res);
+    if (sent > 0 && rd_kafka_flush(producer, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+        failures++;
+    if (failures > 0) {
+        ft_log_warn("expirer.sweep_failed", "due=%d failed=%d", sent, failures);
+        return -1;
+    }
+    *mark = next;
+    if (sent > 0)
+        ft_log_info("expirer.sent", "expire_commands=%d", sent);
+    return sent;
+}
