@@ -4,6 +4,8 @@
  *   ft-admin create-admin --email E --name N   password from FT_ADMIN_PASSWORD, so it
  *                                              never shows in a process list
  *   ft-admin create-topics                     the pipeline's topics, idempotent
+ *   ft-admin digest                            digest of the pipeline state in
+ *                                              FT_DATABASE_URL (see ft-worker --replay)
  *
  * Both read the usual FT_* environment (ft-ingress --help lists it).
  */
@@ -16,13 +18,15 @@
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "ft/password.h"
+#include "ft/state_digest.h"
 #include "store.h"
 #include "validate.h"
 
 static int usage(void)
 {
     fputs("usage: ft-admin create-admin --email EMAIL --name NAME   (password in FT_ADMIN_PASSWORD)\n"
-          "       ft-admin create-topics\n",
+          "       ft-admin create-topics\n"
+          "       ft-admin digest\n",
           stderr);
     return EXIT_FAILURE;
 }
@@ -76,6 +80,20 @@ static int create_topics(const struct ft_config *config)
     return EXIT_SUCCESS;
 }
 
+static int print_digest(const struct ft_config *config)
+{
+    PGconn *db = PQconnectdb(config->database_url);
+    char digest[FT_STATE_DIGEST_SIZE];
+    bool ok = PQstatus(db) == CONNECTION_OK && ft_state_digest(db, config->topic_commands, digest);
+    PQfinish(db);
+    if (!ok) {
+        fprintf(stderr, "ft-admin: could not read the state of %s\n", config->database_url);
+        return EXIT_FAILURE;
+    }
+    printf("%s\n", digest);
+    return EXIT_SUCCESS;
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2)
@@ -91,5 +109,7 @@ int main(int argc, char **argv)
         return create_admin(&config, option(argc, argv, "--email"), option(argc, argv, "--name"));
     if (strcmp(argv[1], "create-topics") == 0)
         return create_topics(&config);
+    if (strcmp(argv[1], "digest") == 0)
+        return print_digest(&config);
     return usage();
 }

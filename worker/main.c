@@ -22,9 +22,17 @@ static void on_stop_signal(int signal_number)
 
 int main(int argc, char **argv)
 {
-    if (argc > 1) {
-        fputs("usage: ft-worker   (configuration in FT_* environment variables)\n", stderr);
-        return strcmp(argv[1], "--help") == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    bool replay = argc >= 2 && strcmp(argv[1], "--replay") == 0;
+    int32_t only_partition = -1;
+    if (replay && argc == 4 && strcmp(argv[2], "--partition") == 0)
+        only_partition = (int32_t)strtol(argv[3], NULL, 10);
+    if ((argc > 1 && !replay) || (replay && argc != 2 && argc != 4)) {
+        fputs("usage: ft-worker                              decide commands (a consumer-group member)\n"
+              "       ft-worker --replay [--partition N]     rebuild state from offset 0 into FT_DATABASE_URL\n"
+              "                                              and print its digest\n"
+              "Configuration in FT_* environment variables (ft-ingress --help lists them).\n",
+              stderr);
+        return argc > 1 && strcmp(argv[1], "--help") == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     }
     struct ft_config config;
     char err[256];
@@ -38,6 +46,13 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGINT, &action, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (replay) {
+        char digest[FT_STATE_DIGEST_SIZE];
+        if (!ft_pipeline_replay(&config, only_partition, &stop_requested, digest))
+            return EXIT_FAILURE;
+        printf("%s\n", digest);
+        return EXIT_SUCCESS;
+    }
     bool ok = ft_pipeline_run(&config, &stop_requested);
     ft_log_info("worker.stopped", "ok=%d", ok);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;

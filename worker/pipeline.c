@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "decide.h"
+#include <stdio.h>
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "publish.h"
@@ -105,7 +106,8 @@ static void flush(struct worker *w, struct partition *p)
     int64_t elapsed = now_ms() - p->batch_started_ms;
     double rate = (double)p->batch.commands * 1000.0 / (double)(elapsed > 0 ? elapsed : 1);
     p->rate_per_sec = p->rate_per_sec > 0 ? 0.8 * p->rate_per_sec + 0.2 * rate : rate;
-    ft_publish_batch(w->producer, w->config->topic_outcomes, p->number, &p->batch, p->rate_per_sec);
+    if (w->producer != NULL) /* a replay publishes nothing */
+        ft_publish_batch(w->producer, w->config->topic_outcomes, p->number, &p->batch, p->rate_per_sec);
     ft_log_debug("worker.batch_committed", "partition=%d next_offset=%" PRId64 " commands=%zu outcomes=%zu ms=%" PRId64,
                  p->number, p->batch.next_offset, p->batch.commands, p->batch.outcome_count, now_ms() - started);
     p->next_offset = p->batch.next_offset;
@@ -325,4 +327,80 @@ bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop
     }
     PQfinish(w.db);
     return ok && !w.fatal;
+}
+
+/* --- replay -------------------------------------------------------------------------- */
+
+/* Claims one partition for a replay: the database must hold nothing of it yet. */
+static bool replay_claim(struct worker *w, int32_t number, rd_kafka_topic_partition_list_t *list, int64_t *end)
+{
+    int64_t low = 0, high = 0, offset = 0;
+    rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(w->consumer, w->config->topic_commands, number, &low, &high, 10000);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR || low > 0) {
+        ft_log_error("replay.refused", "partition=%d reason=\"%s\"", number,
+                     err ? rd_kafka_err2str(err) : "the log no longer starts at offset 0");
+        return false;
+    }
+    if (!claim(w, number, &offset) || offset != 0) {
+        ft_log_error("replay.refused", "partition=%d reason=\"the database already holds its state\"", number);
+        return false;
+    }
+    *end = high;
+    rd_kafka_topic_partition_list_add(list, w->config->topic_commands, number)->offset = RD_KAFKA_OFFSET_BEGINNING;
+    return true;
+}
+
+static bool replay_done(struct worker *w, const int64_t *ends)
+{
+    for (int32_t i = 0; i < PARTITIONS_MAX; i++) {
+        const struct partition *p = w->parts[i];
+        if (p != NULL && (p->batch.next_offset >= 0 ? p->batch.next_offset : p->next_offset) < ends[i])
+            return false;
+    }
+    return true;
+}
+
+bool ft_pipeline_replay(const struct ft_config *config, int32_t only_partition, volatile sig_atomic_t *stop,
+                        char digest[FT_STATE_DIGEST_SIZE])
+{
+    struct ft_config replay_config = *config;
+    snprintf(replay_config.worker_group, sizeof replay_config.worker_group, "ft-replay-%d", (int)getpid());
+    struct worker w = { .config = &replay_config, .stop = stop };
+    static int64_t ends[PARTITIONS_MAX];
+    char err[512] = "";
+    int32_t partitions = 0;
+    w.db = PQconnectdb(config->database_url);
+    w.consumer = consumer_new(&w, err, sizeof err);
+    bool ok = w.consumer != NULL && PQstatus(w.db) == CONNECTION_OK &&
+              ft_kafka_partition_count(w.consumer, config->topic_commands, 10000, &partitions) &&
+              only_partition < partitions;
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(partitions > 0 ? partitions : 1);
+    for (int32_t i = 0; ok && i < partitions; i++)
+        if (only_partition < 0 || i == only_partition)
+            ok = replay_claim(&w, i, list, &ends[i]);
+    if (ok)
+        ok = rd_kafka_assign(w.consumer, list) == RD_KAFKA_RESP_ERR_NO_ERROR;
+    rd_kafka_topic_partition_list_destroy(list);
+    if (!ok)
+        ft_log_error("replay.start_failed", "topic=%s error=\"%s\"", config->topic_commands, err);
+    while (ok && !*stop && !w.fatal && !replay_done(&w, ends)) {
+        rd_kafka_message_t *msg = rd_kafka_consumer_poll(w.consumer, 100);
+        if (msg != NULL) {
+            handle(&w, msg);
+            rd_kafka_message_destroy(msg);
+        }
+    }
+    for (int32_t i = 0; ok && i < PARTITIONS_MAX; i++)
+        if (w.parts[i] != NULL)
+            flush(&w, w.parts[i]);
+    ok = ok && !*stop && !w.fatal && replay_done(&w, ends) && ft_state_digest(w.db, config->topic_commands, digest);
+    if (w.consumer != NULL) {
+        rd_kafka_consumer_close(w.consumer);
+        rd_kafka_destroy(w.consumer);
+    }
+    for (int32_t i = 0; i < PARTITIONS_MAX; i++)
+        drop_partition(&w, i);
+    PQfinish(w.db);
+    return ok;
 }

@@ -10,10 +10,21 @@
 
 #include <signal.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "ft/config.h"
+#include "ft/state_digest.h"
 
 /* Runs until *stop becomes non-zero. Returns false on a fatal error (logged). */
 bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop);
+
+/*
+ * Rebuilds the state of one partition (only_partition >= 0) or all from offset 0 into
+ * the database of config->database_url, which must hold the catalog (users, schedules,
+ * seats) and nothing of those partitions yet. Reads up to each partition's end as it is
+ * when the replay starts, publishes nothing, and fills digest with ft_state_digest.
+ */
+bool ft_pipeline_replay(const struct ft_config *config, int32_t only_partition, volatile sig_atomic_t *stop,
+                        char digest[FT_STATE_DIGEST_SIZE]);
 
 #endif
