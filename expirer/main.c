@@ -4,6 +4,7 @@
  * hold's schedule partition. Stops cleanly on SIGTERM or SIGINT.
  */
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,9 +13,26 @@
 #include "ft/config.h"
 #include "ft/kafka_client.h"
 #include "ft/log.h"
+#include "ft/ops_http.h"
+#include "ft/strbuf.h"
 #include "sweep.h"
 
 static volatile sig_atomic_t stop_requested;
+static atomic_uint_fast64_t expiries_sent, sweep_failures;
+
+static char *render_metrics(void *ctx)
+{
+    (void)ctx;
+    struct ft_strbuf t;
+    ft_strbuf_init(&t);
+    ft_strbuf_printf(&t,
+                     "# HELP ft_expirer_commands_total EXPIRE commands acknowledged by Kafka.\n"
+                     "# TYPE ft_expirer_commands_total counter\nft_expirer_commands_total %llu\n"
+                     "# HELP ft_expirer_sweep_failures_total Turns that failed and will be repeated.\n"
+                     "# TYPE ft_expirer_sweep_failures_total counter\nft_expirer_sweep_failures_total %llu\n",
+                     (unsigned long long)atomic_load(&expiries_sent), (unsigned long long)atomic_load(&sweep_failures));
+    return ft_strbuf_take(&t);
+}
 
 static void on_stop_signal(int signal_number)
 {
@@ -49,6 +67,10 @@ static int run(const struct ft_config *config)
         if (PQstatus(db) != CONNECTION_OK)
             PQreset(db);
         int sent = PQstatus(db) == CONNECTION_OK ? ft_sweep_once(config, db, producer, partitions, &mark) : -1;
+        if (sent > 0)
+            atomic_fetch_add(&expiries_sent, (uint_fast64_t)sent);
+        else if (sent < 0)
+            atomic_fetch_add(&sweep_failures, 1);
         /* A full batch means more are due: go again at once. */
         if (sent < config->expirer_batch)
             sleep_ms(config->expirer_interval_ms);
@@ -77,5 +99,10 @@ int main(int argc, char **argv)
     sigemptyset(&action.sa_mask);
     sigaction(SIGTERM, &action, NULL);
     sigaction(SIGINT, &action, NULL);
-    return run(&config);
+    struct ft_ops_http *ops = ft_ops_http_start(config.http_addr, config.expirer_http_port, render_metrics, NULL);
+    if (ops == NULL)
+        return EXIT_FAILURE;
+    int status = run(&config);
+    ft_ops_http_stop(ops);
+    return status;
 }

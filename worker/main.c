@@ -10,6 +10,7 @@
 
 #include "ft/config.h"
 #include "ft/log.h"
+#include "ft/ops_http.h"
 #include "pipeline.h"
 
 static volatile sig_atomic_t stop_requested;
@@ -53,7 +54,11 @@ int main(int argc, char **argv)
         printf("%s\n", digest);
         return EXIT_SUCCESS;
     }
+    struct ft_ops_http *ops = ft_ops_http_start(config.http_addr, config.worker_http_port, ft_pipeline_metrics, NULL);
+    if (ops == NULL)
+        return EXIT_FAILURE;
     bool ok = ft_pipeline_run(&config, &stop_requested);
+    ft_ops_http_stop(ops);
     ft_log_info("worker.stopped", "ok=%d", ok);
     return ok ? EXIT_SUCCESS : EXIT_FAILURE;
 }

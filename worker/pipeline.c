@@ -1,6 +1,7 @@
 #include "pipeline.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <librdkafka/rdkafka.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include "ft/kafka_client.h"
 #include "ft/log.h"
+#include "ft/strbuf.h"
 #include "publish.h"
 #include "store.h"
 
@@ -28,6 +30,14 @@ struct partition {
     int64_t retry_at_ms;
     double rate_per_sec; /* decisions per second, smoothed */
 };
+
+/* Counters read by the metrics thread while the worker thread writes them. */
+struct worker_metrics {
+    atomic_uint_fast64_t commands, batches, commit_failures, fenced, commit_micros;
+    atomic_int partitions;
+};
+
+static struct worker_metrics metrics;
 
 struct worker {
     const struct ft_config *config;
@@ -77,6 +87,7 @@ static void drop_partition(struct worker *w, int32_t number)
     ft_batch_free(&p->batch);
     free(p);
     w->parts[number] = NULL;
+    atomic_fetch_sub(&metrics.partitions, 1);
 }
 
 /*
@@ -93,16 +104,21 @@ static void flush(struct worker *w, struct partition *p)
         db_ready(w) ? ft_wstore_commit(w->db, w->config->topic_commands, p->number, p->epoch, &p->batch)
                     : FT_WSTORE_FAILED;
     if (result == FT_WSTORE_FENCED) {
+        atomic_fetch_add(&metrics.fenced, 1);
         ft_log_warn("worker.fenced", "partition=%d epoch=%" PRId64 " dropped_commands=%zu", p->number, p->epoch,
                     p->batch.commands);
         drop_partition(w, p->number);
         return;
     }
     if (result == FT_WSTORE_FAILED) {
+        atomic_fetch_add(&metrics.commit_failures, 1);
         set_paused(w, p, true);
         p->retry_at_ms = now_ms() + 500;
         return;
     }
+    atomic_fetch_add(&metrics.commands, p->batch.commands);
+    atomic_fetch_add(&metrics.batches, 1);
+    atomic_fetch_add(&metrics.commit_micros, (uint_fast64_t)(now_ms() - started) * 1000);
     int64_t elapsed = now_ms() - p->batch_started_ms;
     double rate = (double)p->batch.commands * 1000.0 / (double)(elapsed > 0 ? elapsed : 1);
     p->rate_per_sec = p->rate_per_sec > 0 ? 0.8 * p->rate_per_sec + 0.2 * rate : rate;
@@ -134,6 +150,7 @@ static bool claim(struct worker *w, int32_t number, int64_t *offset)
     ft_batch_init(&p->batch);
     drop_partition(w, number);
     w->parts[number] = p;
+    atomic_fetch_add(&metrics.partitions, 1);
     *offset = next;
     ft_log_info("worker.partition_claimed", "partition=%d epoch=%" PRId64 " resume_offset=%" PRId64, number, epoch,
                 next);
@@ -290,6 +307,31 @@ static bool subscribe(struct worker *w)
         ft_log_error("worker.subscribe_failed", "topic=%s error=\"%s\"", w->config->topic_commands,
                      rd_kafka_err2str(err));
     return err == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+char *ft_pipeline_metrics(void *ctx)
+{
+    (void)ctx;
+    struct ft_strbuf t;
+    ft_strbuf_init(&t);
+    ft_strbuf_printf(&t,
+                     "# HELP ft_worker_commands_total Commands decided and durably written.\n"
+                     "# TYPE ft_worker_commands_total counter\nft_worker_commands_total %llu\n"
+                     "# HELP ft_worker_batches_total Batches committed to PostgreSQL.\n"
+                     "# TYPE ft_worker_batches_total counter\nft_worker_batches_total %llu\n"
+                     "# HELP ft_worker_commit_seconds_total Time spent committing batches.\n"
+                     "# TYPE ft_worker_commit_seconds_total counter\nft_worker_commit_seconds_total %.6f\n"
+                     "# HELP ft_worker_commit_failures_total Batches PostgreSQL did not take (retried).\n"
+                     "# TYPE ft_worker_commit_failures_total counter\nft_worker_commit_failures_total %llu\n"
+                     "# HELP ft_worker_fenced_total Partitions dropped because another worker claimed them.\n"
+                     "# TYPE ft_worker_fenced_total counter\nft_worker_fenced_total %llu\n"
+                     "# HELP ft_worker_partitions Partitions this worker writes.\n"
+                     "# TYPE ft_worker_partitions gauge\nft_worker_partitions %d\n",
+                     (unsigned long long)atomic_load(&metrics.commands), (unsigned long long)atomic_load(&metrics.batches),
+                     (double)atomic_load(&metrics.commit_micros) / 1e6,
+                     (unsigned long long)atomic_load(&metrics.commit_failures),
+                     (unsigned long long)atomic_load(&metrics.fenced), atomic_load(&metrics.partitions));
+    return ft_strbuf_take(&t);
 }
 
 bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop)

@@ -18,6 +18,9 @@
 /* Runs until *stop becomes non-zero. Returns false on a fatal error (logged). */
 bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop);
 
+/* The worker's metrics as Prometheus text (malloc'd); an ft_metrics_render_fn. */
+char *ft_pipeline_metrics(void *ctx);
+
 /*
  * Rebuilds the state of one partition (only_partition >= 0) or all from offset 0 into
  * the database of config->database_url, which must hold the catalog (users, schedules,

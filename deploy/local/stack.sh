@@ -57,6 +57,8 @@ svc_pidfile() { echo "$FT_RUN_DIR/$1.pid"; }
 svc_health_url() {
   case $1 in
     ingress) echo "http://127.0.0.1:$FT_HTTP_PORT/healthz" ;;
+    worker) echo "http://127.0.0.1:${FT_WORKER_HTTP_PORT:-8081}/healthz" ;;
+    expirer) echo "http://127.0.0.1:${FT_EXPIRER_HTTP_PORT:-8082}/healthz" ;;
     *) echo "" ;;   # no HTTP endpoint: alive after start-up is all we check
   esac
 }

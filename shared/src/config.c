@@ -53,6 +53,7 @@ static const struct setting settings[] = {
     STR(worker_group, "FT_WORKER_GROUP", "ft-workers", "Kafka consumer group of the workers"),
     INT(expirer_interval_ms, "FT_EXPIRER_INTERVAL_MS", 50, 60000, "1000", "time between two sweeps for due holds"),
     INT(expirer_batch, "FT_EXPIRER_BATCH", 1, 100000, "1000", "expire commands sent per sweep at most"),
+    INT(expirer_http_port, "FT_EXPIRER_HTTP_PORT", 0, 65535, "8082", "expirer's /healthz and /metrics; 0 = none"),
     INT(worker_http_port, "FT_WORKER_HTTP_PORT", 0, 65535, "8081", "worker's /healthz and /metrics; 0 = none"),
 };
 

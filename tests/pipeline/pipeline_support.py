@@ -178,7 +178,7 @@ class Worker:
         self.log_path = os.path.join(log_dir, f"{name}-{secrets.token_hex(3)}.log")
         env = dict(os.environ, FT_DATABASE_URL=db_url, FT_KAFKA_BROKERS=BROKERS,
                    FT_TOPIC_COMMANDS=topics.commands, FT_TOPIC_OUTCOMES=topics.outcomes,
-                   FT_WORKER_GROUP=topics.group, FT_LOG_LEVEL="info")
+                   FT_WORKER_GROUP=topics.group, FT_LOG_LEVEL="info", FT_WORKER_HTTP_PORT="0")
         env.update({k: str(v) for k, v in settings.items()})
         self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen([WORKER_BIN], env=env, stdin=subprocess.DEVNULL, stdout=self.log,

@@ -10,7 +10,7 @@ from pipeline_support import BROKERS, new_token, now_ms, reserve, wait_decided
 
 def start_expirer(topics, db, log_path):
     env = dict(os.environ, FT_DATABASE_URL=db.url, FT_KAFKA_BROKERS=BROKERS, FT_TOPIC_COMMANDS=topics.commands,
-               FT_EXPIRER_INTERVAL_MS="200", FT_LOG_LEVEL="info")
+               FT_EXPIRER_INTERVAL_MS="200", FT_LOG_LEVEL="info", FT_EXPIRER_HTTP_PORT="0")
     log = open(log_path, "ab")
     return subprocess.Popen([os.environ["FT_EXPIRER_BIN"]], env=env, stdin=subprocess.DEVNULL, stdout=log,
                             stderr=subprocess.STDOUT), log

@@ -38,6 +38,7 @@ struct ft_config {
     char worker_group[128];          /* FT_WORKER_GROUP: the workers' Kafka consumer group */
     int expirer_interval_ms;         /* FT_EXPIRER_INTERVAL_MS: time between two sweeps */
     int expirer_batch;               /* FT_EXPIRER_BATCH: expiries sent per sweep at most */
+    int expirer_http_port;           /* FT_EXPIRER_HTTP_PORT: the expirer's /healthz and /metrics */
 };
 
 /* Which settings a program needs: the JWT secret is required only where tokens are made
