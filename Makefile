@@ -21,7 +21,7 @@ deps:
 	@deploy/local/install-deps.sh
 
 build: deps
-	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo
+	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFT_BUILD_TESTS=OFF
 	cmake --build build/release -j$(JOBS)
 
 run: build
