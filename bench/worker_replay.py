@@ -1,0 +1,128 @@
+#!/usr/bin/python3
+"""Worker-only throughput: N commands in one partition, replayed by ft-worker --replay
+into a database that holds only the catalog. Prints commands/s.
+
+    bench/worker_replay.py [--commands 500000] [--schedules 10] [--runs 3]
+
+Needs the local stack up (make up, or deploy/local/stack.sh infra-up) and the release
+build (make build). Uses a topic and databases of its own, dropped afterwards."""
+import argparse
+import json
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import time
+
+import psycopg2
+from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, NewTopic
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+BROKERS = os.environ.get("FT_KAFKA_BROKERS", "127.0.0.1:29092")
+ADMIN_URL = os.environ.get("FT_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:25432/postgres")
+BASE_URL = ADMIN_URL.rsplit("/", 1)[0]
+WORKER = os.path.join(ROOT, "build", "release", "bin", "ft-worker")
+
+
+def sql(url, statement, *args):
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(statement, args)
+        rows = cur.fetchall() if cur.description else None
+    conn.close()
+    return rows
+
+
+def fresh_db(name):
+    sql(ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    sql(ADMIN_URL, f'CREATE DATABASE "{name}"')
+    url = f"{BASE_URL}/{name}"
+    subprocess.run([os.path.join(ROOT, "deploy", "local", "migrate.sh"), url], check=True, capture_output=True)
+    return url
+
+
+def load_catalog(url, schedules, users):
+    sql(url, "INSERT INTO users (email, password_hash, name) SELECT 'b' || g || '@bench.example', 'x', 'b' "
+             "FROM generate_series(1, %s) g", users)
+    sql(url, "INSERT INTO venues (name) VALUES ('bench')")
+    sql(url, "INSERT INTO venue_rows SELECT 1, r, 50, (ARRAY['VIP','R','S','A'])[least(4, 1 + r / 10)], 100000 - r * 1000 "
+             "FROM generate_series(1, 40) r")
+    sql(url, "INSERT INTO concerts (title, artist) VALUES ('bench', 'bench')")
+    sql(url, "INSERT INTO schedules (concert_id, venue_id, starts_at) SELECT 1, 1, now() + g * interval '1 day' "
+             "FROM generate_series(1, %s) g", schedules)
+    sql(url, "INSERT INTO seats (schedule_id, row_number, seat_number, grade, price) SELECT s.id, r.row_number, n, "
+             "r.grade, r.price FROM schedules s, venue_rows r, generate_series(1, r.seat_count) n")
+    return [r[0] for r in sql(url, "SELECT id FROM schedules ORDER BY id")], \
+        [r[0] for r in sql(url, "SELECT min(id) FROM seats GROUP BY schedule_id ORDER BY schedule_id")]
+
+
+def produce(topic, count, schedules, first_seats, users):
+    producer = Producer({"bootstrap.servers": BROKERS, "enable.idempotence": True, "linger.ms": 20,
+                         "batch.num.messages": 10000, "queue.buffering.max.messages": 500000})
+    ts = int(time.time() * 1000)
+    rng = __import__("random").Random(5)
+    for i in range(count):
+        k = rng.randrange(len(schedules))
+        cmd = {"v": 1, "type": "RESERVE", "ts": ts + i, "scheduleId": schedules[k], "userId": 1 + rng.randrange(users),
+               "token": secrets.token_urlsafe(16)[:22], "holdSeconds": 300}
+        if rng.random() < 0.5:  # specific seats, skewed to the front rows
+            cmd["seatIds"] = [first_seats[k] + int(rng.random() ** 3 * 2000)]
+        else:
+            cmd["quantity"] = rng.randint(1, 4)
+        while True:
+            try:
+                producer.produce(topic, json.dumps(cmd, separators=(",", ":")).encode(),
+                                 key=str(schedules[k]).encode(), partition=0)
+                break
+            except BufferError:
+                producer.poll(0.1)
+    assert producer.flush(120) == 0
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--commands", type=int, default=500000)
+    parser.add_argument("--schedules", type=int, default=10)
+    parser.add_argument("--users", type=int, default=100000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    tag = secrets.token_hex(3)
+    topic = f"ft.bench.commands.{tag}"
+    admin = AdminClient({"bootstrap.servers": BROKERS})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    catalog_url = fresh_db(f"ft_bench_{tag}_catalog")
+    schedules, first_seats = load_catalog(catalog_url, args.schedules, args.users)
+    started = time.monotonic()
+    produce(topic, args.commands, schedules, first_seats, args.users)
+    print(f"produced {args.commands} commands in {time.monotonic() - started:.1f}s", file=sys.stderr)
+    rates = []
+    for run in range(args.runs):
+        url = f"{BASE_URL}/ft_bench_{tag}_{run}"
+        sql(ADMIN_URL, f'DROP DATABASE IF EXISTS "ft_bench_{tag}_{run}" WITH (FORCE)')
+        sql(ADMIN_URL, f'CREATE DATABASE "ft_bench_{tag}_{run}" TEMPLATE "ft_bench_{tag}_catalog"')
+        env = dict(os.environ, FT_DATABASE_URL=url, FT_KAFKA_BROKERS=BROKERS, FT_TOPIC_COMMANDS=topic,
+                   FT_LOG_LEVEL="warn", FT_WORKER_BATCH_MAX=os.environ.get("FT_WORKER_BATCH_MAX", "5000"))
+        started = time.monotonic()
+        command = [WORKER, "--replay"]
+        if os.environ.get("FT_BENCH_PERF"):
+            command = os.environ["FT_BENCH_PERF"].split() + command
+        subprocess.run(command, env=env, check=True, capture_output=True)
+        seconds = time.monotonic() - started
+        rates.append(args.commands / seconds)
+        held = sql(url, "SELECT count(*) FROM reservations")[0][0]
+        print(f"run {run + 1}: {seconds:.2f}s, {rates[-1]:,.0f} commands/s, {held} holds", file=sys.stderr)
+        sql(ADMIN_URL, f'DROP DATABASE "ft_bench_{tag}_{run}" WITH (FORCE)')
+    if os.environ.get("FT_BENCH_KEEP"):
+        print(f"kept: database ft_bench_{tag}_catalog, topic {topic}", file=sys.stderr)
+    else:
+        sql(ADMIN_URL, f'DROP DATABASE "ft_bench_{tag}_catalog" WITH (FORCE)')
+        admin.delete_topics([topic])[topic].result(30)
+    print(json.dumps({"commands": args.commands, "runs": args.runs, "median_commands_per_s": round(statistics.median(rates)),
+                      "min": round(min(rates)), "max": round(max(rates))}))
+
+
+if __name__ == "__main__":
+    main()
