@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "committer.h"
 #include "decide.h"
 #include <stdio.h>
 #include "ft/kafka_client.h"
@@ -22,13 +23,12 @@
 struct partition {
     int32_t number;
     int64_t epoch;       /* our claim; a commit with an older one is refused */
-    int64_t next_offset; /* the next offset to decide */
+    int64_t next_offset;    /* stored in PostgreSQL: every command before it is durable */
+    int64_t decided_offset; /* decided in memory (in the batch or in flight) */
     struct ft_decider *decider;
     struct ft_batch batch;
     int64_t batch_started_ms; /* monotonic time of the batch's first command */
-    bool paused;              /* consumption paused while a commit keeps failing */
-    int64_t retry_at_ms;
-    double rate_per_sec; /* decisions per second, smoothed */
+    double rate_per_sec;      /* decisions per second, smoothed */
 };
 
 /* Counters read by the metrics thread while the worker thread writes them. */
@@ -43,6 +43,7 @@ struct worker {
     const struct ft_config *config;
     PGconn *db;
     rd_kafka_t *consumer, *producer;
+    struct ft_committer *committer;
     struct partition *parts[PARTITIONS_MAX];
     volatile sig_atomic_t *stop;
     bool fatal;
@@ -64,20 +65,6 @@ static bool db_ready(struct worker *w)
     return PQstatus(w->db) == CONNECTION_OK;
 }
 
-static void set_paused(struct worker *w, struct partition *p, bool pause)
-{
-    if (p->paused == pause)
-        return;
-    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(list, w->config->topic_commands, p->number);
-    if (pause)
-        rd_kafka_pause_partitions(w->consumer, list);
-    else
-        rd_kafka_resume_partitions(w->consumer, list);
-    rd_kafka_topic_partition_list_destroy(list);
-    p->paused = pause;
-}
-
 static void drop_partition(struct worker *w, int32_t number)
 {
     struct partition *p = w->parts[number];
@@ -90,45 +77,53 @@ static void drop_partition(struct worker *w, int32_t number)
     atomic_fetch_sub(&metrics.partitions, 1);
 }
 
-/*
- * Writes the partition's batch. On success the outcomes are published; when fenced,
- * the partition is dropped (another worker owns it now); on failure the batch is kept
- * and consumption of the partition paused until a retry succeeds.
- */
-static void flush(struct worker *w, struct partition *p)
+/* Takes the finished batch's result, if any (waiting for it when `wait`). */
+static void collect(struct worker *w, bool wait)
 {
-    if (p->batch.next_offset < 0)
+    struct ft_commit_result r;
+    if (!ft_committer_collect(w->committer, wait, &r))
         return;
-    int64_t started = now_ms();
-    enum ft_worker_store_result result =
-        db_ready(w) ? ft_wstore_commit(w->db, w->config->topic_commands, p->number, p->epoch, &p->batch)
-                    : FT_WSTORE_FAILED;
-    if (result == FT_WSTORE_FENCED) {
+    struct partition *p = w->parts[r.partition];
+    if (r.status == FT_WSTORE_OK) {
+        atomic_fetch_add(&metrics.commands, r.batch.commands);
+        atomic_fetch_add(&metrics.batches, 1);
+        atomic_fetch_add(&metrics.commit_micros, (uint_fast64_t)r.micros);
+        if (p != NULL)
+            p->next_offset = r.batch.next_offset;
+        ft_log_debug("worker.batch_committed", "partition=%d next_offset=%" PRId64 " commands=%zu outcomes=%zu us=%" PRId64,
+                     r.partition, r.batch.next_offset, r.batch.commands, r.batch.outcome_count, r.micros);
+    } else if (r.status == FT_WSTORE_FENCED) {
         atomic_fetch_add(&metrics.fenced, 1);
-        ft_log_warn("worker.fenced", "partition=%d epoch=%" PRId64 " dropped_commands=%zu", p->number, p->epoch,
-                    p->batch.commands);
-        drop_partition(w, p->number);
-        return;
-    }
-    if (result == FT_WSTORE_FAILED) {
+        ft_log_warn("worker.fenced", "partition=%d dropped_commands=%zu", r.partition, r.batch.commands);
+        drop_partition(w, r.partition);
+    } else {
         atomic_fetch_add(&metrics.commit_failures, 1);
-        set_paused(w, p, true);
-        p->retry_at_ms = now_ms() + 500;
-        return;
+        ft_log_warn("worker.batch_abandoned", "partition=%d commands=%zu reason=\"stopping while PostgreSQL is away\"",
+                    r.partition, r.batch.commands);
     }
-    atomic_fetch_add(&metrics.commands, p->batch.commands);
-    atomic_fetch_add(&metrics.batches, 1);
-    atomic_fetch_add(&metrics.commit_micros, (uint_fast64_t)(now_ms() - started) * 1000);
+    ft_batch_free(&r.batch);
+}
+
+/* Hands the partition's batch to the committer, waiting for the one in flight first. */
+static void submit(struct worker *w, struct partition *p)
+{
+    int32_t number = p->number;
+    if (ft_committer_busy(w->committer))
+        collect(w, true);
+    p = w->parts[number]; /* the collected result may have dropped it (fenced) */
+    if (p == NULL || p->batch.next_offset < 0)
+        return;
     int64_t elapsed = now_ms() - p->batch_started_ms;
     double rate = (double)p->batch.commands * 1000.0 / (double)(elapsed > 0 ? elapsed : 1);
     p->rate_per_sec = p->rate_per_sec > 0 ? 0.8 * p->rate_per_sec + 0.2 * rate : rate;
-    if (w->producer != NULL) /* a replay publishes nothing */
-        ft_publish_batch(w->producer, w->config->topic_outcomes, p->number, &p->batch, p->rate_per_sec);
-    ft_log_debug("worker.batch_committed", "partition=%d next_offset=%" PRId64 " commands=%zu outcomes=%zu ms=%" PRId64,
-                 p->number, p->batch.next_offset, p->batch.commands, p->batch.outcome_count, now_ms() - started);
-    p->next_offset = p->batch.next_offset;
-    ft_batch_clear(&p->batch);
-    set_paused(w, p, false);
+    ft_committer_submit(w->committer, p->number, p->epoch, &p->batch, p->rate_per_sec);
+}
+
+/* Stores the partition's batch and waits until it is stored (revocation, stop). */
+static void flush_now(struct worker *w, struct partition *p)
+{
+    submit(w, p);
+    collect(w, true);
 }
 
 /* --- rebalancing ----------------------------------------------------------------- */
@@ -146,7 +141,7 @@ static bool claim(struct worker *w, int32_t number, int64_t *offset)
     }
     p->number = number;
     p->epoch = epoch;
-    p->next_offset = next;
+    p->next_offset = p->decided_offset = next;
     ft_batch_init(&p->batch);
     drop_partition(w, number);
     w->parts[number] = p;
@@ -177,7 +172,7 @@ static void revoke_partitions(struct worker *w, rd_kafka_t *rk, rd_kafka_topic_p
     for (int i = 0; i < list->cnt; i++) {
         int32_t number = list->elems[i].partition;
         if (number >= 0 && number < PARTITIONS_MAX && w->parts[number] != NULL) {
-            flush(w, w->parts[number]);
+            flush_now(w, w->parts[number]);
             drop_partition(w, number);
         }
     }
@@ -199,8 +194,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err, rd_kafka_topic
 
 static void decide_message(struct worker *w, struct partition *p, const rd_kafka_message_t *msg)
 {
-    int64_t decided_up_to = p->batch.next_offset >= 0 ? p->batch.next_offset : p->next_offset;
-    if (msg->offset < decided_up_to)
+    if (msg->offset < p->decided_offset)
         return; /* already decided */
     struct ft_command cmd;
     char why[128];
@@ -209,14 +203,16 @@ static void decide_message(struct worker *w, struct partition *p, const rd_kafka
     if (!ft_command_decode(msg->payload, msg->len, &cmd, why, sizeof why)) {
         ft_log_warn("worker.command_skipped", "partition=%d offset=%" PRId64 " reason=\"%s\"", p->number, msg->offset,
                     why);
-        p->batch.next_offset = msg->offset + 1; /* a malformed command is passed over, durably */
+        p->batch.next_offset = p->decided_offset = msg->offset + 1; /* passed over, durably */
         p->batch.commands++;
         return;
     }
     for (;;) {
         enum ft_decide_result result = ft_decide(p->decider, &cmd, msg->offset, &p->batch);
-        if (result == FT_DECIDED)
+        if (result == FT_DECIDED) {
+            p->decided_offset = msg->offset + 1;
             return;
+        }
         if (result == FT_DECIDE_OUT_OF_MEMORY) {
             ft_log_error("worker.out_of_memory", "partition=%d offset=%" PRId64, p->number, msg->offset);
             w->fatal = true;
@@ -243,20 +239,23 @@ static void handle(struct worker *w, rd_kafka_message_t *msg)
         return; /* not ours (any more) */
     struct partition *p = w->parts[msg->partition];
     decide_message(w, p, msg);
-    if (w->parts[msg->partition] != NULL && p->batch.commands >= (size_t)w->config->worker_batch_max)
-        flush(w, p);
+    if (p->batch.commands >= (size_t)w->config->worker_batch_max)
+        submit(w, p); /* waits only while the previous batch is still being stored */
 }
 
-/* Writes batches that have waited long enough, and retries failed ones. */
+/* Hands over a batch that has waited long enough, when the committer is free. */
 static void flush_due(struct worker *w)
 {
+    collect(w, false);
+    if (ft_committer_busy(w->committer))
+        return;
     int64_t now = now_ms();
     for (int32_t i = 0; i < PARTITIONS_MAX; i++) {
         struct partition *p = w->parts[i];
-        if (p == NULL || p->batch.next_offset < 0)
-            continue;
-        if (p->paused ? now >= p->retry_at_ms : now - p->batch_started_ms >= w->config->worker_batch_ms)
-            flush(w, p);
+        if (p != NULL && p->batch.next_offset >= 0 && now - p->batch_started_ms >= w->config->worker_batch_ms) {
+            submit(w, p);
+            return;
+        }
     }
 }
 
@@ -342,7 +341,10 @@ bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop
     w.producer = ft_kafka_producer_new(config->kafka_brokers, err, sizeof err);
     if (w.producer != NULL)
         w.consumer = consumer_new(&w, err, sizeof err);
-    bool ok = w.producer != NULL && w.consumer != NULL && subscribe(&w);
+    if (w.producer != NULL)
+        w.committer = ft_committer_start(config->database_url, config->topic_commands, w.producer,
+                                         config->topic_outcomes, stop);
+    bool ok = w.producer != NULL && w.consumer != NULL && w.committer != NULL && subscribe(&w);
     if (!ok)
         ft_log_error("worker.start_failed", "error=\"%s\"", err);
     else
@@ -358,9 +360,13 @@ bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop
         rd_kafka_poll(w.producer, 0);
     }
     if (w.consumer != NULL) {
-        rd_kafka_consumer_close(w.consumer); /* revokes: pending batches are written */
+        if (w.committer != NULL)
+            rd_kafka_consumer_close(w.consumer); /* revokes: pending batches are written */
         rd_kafka_destroy(w.consumer);
     }
+    if (w.committer != NULL)
+        collect(&w, true);
+    ft_committer_stop(w.committer);
     for (int32_t i = 0; i < PARTITIONS_MAX; i++)
         drop_partition(&w, i);
     if (w.producer != NULL) {
@@ -393,11 +399,12 @@ static bool replay_claim(struct worker *w, int32_t number, rd_kafka_topic_partit
     return true;
 }
 
-static bool replay_done(struct worker *w, const int64_t *ends)
+/* Every partition decided (durable: false) or stored (durable: true) up to its end. */
+static bool replay_reached(struct worker *w, const int64_t *ends, bool durable)
 {
     for (int32_t i = 0; i < PARTITIONS_MAX; i++) {
         const struct partition *p = w->parts[i];
-        if (p != NULL && (p->batch.next_offset >= 0 ? p->batch.next_offset : p->next_offset) < ends[i])
+        if (p != NULL && (durable ? p->next_offset : p->decided_offset) < ends[i])
             return false;
     }
     return true;
@@ -414,7 +421,8 @@ bool ft_pipeline_replay(const struct ft_config *config, int32_t only_partition, 
     int32_t partitions = 0;
     w.db = PQconnectdb(config->database_url);
     w.consumer = consumer_new(&w, err, sizeof err);
-    bool ok = w.consumer != NULL && PQstatus(w.db) == CONNECTION_OK &&
+    w.committer = ft_committer_start(config->database_url, config->topic_commands, NULL, NULL, stop);
+    bool ok = w.consumer != NULL && w.committer != NULL && PQstatus(w.db) == CONNECTION_OK &&
               ft_kafka_partition_count(w.consumer, config->topic_commands, 10000, &partitions) &&
               only_partition < partitions;
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(partitions > 0 ? partitions : 1);
@@ -426,7 +434,7 @@ bool ft_pipeline_replay(const struct ft_config *config, int32_t only_partition, 
     rd_kafka_topic_partition_list_destroy(list);
     if (!ok)
         ft_log_error("replay.start_failed", "topic=%s error=\"%s\"", config->topic_commands, err);
-    while (ok && !*stop && !w.fatal && !replay_done(&w, ends)) {
+    while (ok && !*stop && !w.fatal && !replay_reached(&w, ends, false)) {
         rd_kafka_message_t *msg = rd_kafka_consumer_poll(w.consumer, 100);
         if (msg != NULL) {
             handle(&w, msg);
@@ -435,8 +443,12 @@ bool ft_pipeline_replay(const struct ft_config *config, int32_t only_partition, 
     }
     for (int32_t i = 0; ok && i < PARTITIONS_MAX; i++)
         if (w.parts[i] != NULL)
-            flush(&w, w.parts[i]);
-    ok = ok && !*stop && !w.fatal && replay_done(&w, ends) && ft_state_digest(w.db, config->topic_commands, digest);
+            flush_now(&w, w.parts[i]);
+    if (w.committer != NULL)
+        collect(&w, true);
+    ok = ok && !*stop && !w.fatal && replay_reached(&w, ends, true) &&
+         ft_state_digest(w.db, config->topic_commands, digest);
+    ft_committer_stop(w.committer);
     if (w.consumer != NULL) {
         rd_kafka_consumer_close(w.consumer);
         rd_kafka_destroy(w.consumer);

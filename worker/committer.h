@@ -1,0 +1,49 @@
+/*
+ * Writes batches on a thread of its own, so that the worker decides the next batch
+ * while PostgreSQL stores the last one. One batch is in flight at a time, which keeps
+ * each partition's batches in log order. A batch PostgreSQL does not take is retried
+ * until it is taken, the partition is found fenced, or the worker stops; meanwhile the
+ * worker runs into the in-flight limit and waits (back-pressure).
+ */
+#ifndef FT_WORKER_COMMITTER_H
+#define FT_WORKER_COMMITTER_H
+
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <stdbool.h>
+
+#include "batch.h"
+#include "store.h"
+
+struct ft_committer;
+
+struct ft_commit_result {
+    int32_t partition;
+    enum ft_worker_store_result status; /* FAILED only when the worker stopped first */
+    struct ft_batch batch;              /* given back to the caller, who frees it */
+    int64_t micros;                     /* time spent in PostgreSQL */
+};
+
+/*
+ * Starts the thread with its own connection to db_url. When producer is not NULL,
+ * outcomes and progress of each stored batch are published to topic_outcomes. Once
+ * *worker_stop is set, a batch that fails is not retried.
+ */
+struct ft_committer *ft_committer_start(const char *db_url, const char *topic_commands, rd_kafka_t *producer,
+                                        const char *topic_outcomes, volatile sig_atomic_t *worker_stop);
+
+/* True while a batch is in flight. */
+bool ft_committer_busy(struct ft_committer *c);
+
+/* Hands a batch over (the struct is moved: *batch is left empty). The committer must be idle. */
+void ft_committer_submit(struct ft_committer *c, int32_t partition, int64_t epoch, struct ft_batch *batch,
+                         double rate_per_sec);
+
+/* Takes the result of the finished batch: at once (false when none is ready) or waiting for it
+ * (false when nothing was in flight). */
+bool ft_committer_collect(struct ft_committer *c, bool wait, struct ft_commit_result *result);
+
+/* Stops retrying, joins the thread, closes the connection. Nothing may be in flight. */
+void ft_committer_stop(struct ft_committer *c);
+
+#endif
