@@ -11,11 +11,14 @@ struct seat {
     int64_t holder; /* id of the live reservation holding it; 0 when free */
     int32_t price;
     int16_t row, number;
+    uint16_t row_index; /* into rows */
     uint8_t grade;
 };
 
 struct row_range {
     int32_t start, end; /* indexes into seats: [start, end) */
+    int32_t free;       /* seats of the row no live reservation holds */
+    uint8_t grades;     /* bit per grade present in the row */
 };
 
 struct reservation {
@@ -147,8 +150,10 @@ static bool hold(struct schedule *s, const struct reservation *r)
         (!r->paid && !heap_push(s, (struct due){ r->expires_at_ms, r->id })))
         return false;
     *stored = *r;
-    for (int32_t i = 0; i < r->seat_count; i++)
+    for (int32_t i = 0; i < r->seat_count; i++) {
         s->seats[r->seats[i]].holder = r->id;
+        s->rows[s->seats[r->seats[i]].row_index].free--;
+    }
     return true;
 }
 
@@ -159,8 +164,10 @@ static bool end_reservation(struct schedule *s, struct reservation *r, enum ft_r
     struct ft_ended_reservation ended = { .id = r->id, .status = status, .at_ms = at_ms };
     if (!ft_batch_add_ended(batch, &ended))
         return false;
-    for (int32_t i = 0; i < r->seat_count; i++)
+    for (int32_t i = 0; i < r->seat_count; i++) {
         s->seats[r->seats[i]].holder = 0;
+        s->rows[s->seats[r->seats[i]].row_index].free++;
+    }
     int64_t left = seats_of(s, r->user_id) - r->seat_count;
     if (left > 0)
         ft_i64map_replace(&s->seats_of_user, r->user_id, (uint64_t)left);
@@ -220,8 +227,19 @@ static bool wanted(const struct seat *seat, enum ft_grade grade)
 static const char *pick_best(const struct schedule *s, int32_t quantity, enum ft_grade grade, int32_t *picked)
 {
     bool any_free = false;
+    unsigned wanted_grades = grade == FT_GRADE_ANY ? 0xFFu : 1u << grade;
     for (size_t r = 0; r < s->row_count; r++) {
         const struct row_range *row = &s->rows[r];
+        if (row->free == 0 || !(row->grades & wanted_grades))
+            continue;
+        /* A row of one grade with too few free seats needs no scan: it has some free
+         * seats of the grade, but no block. (A row of mixed grades is scanned.) */
+        unsigned grades = row->grades;
+        bool one_grade = (grades & (grades - 1u)) == 0;
+        if (row->free < quantity && one_grade) {
+            any_free = true;
+            continue;
+        }
         int32_t centre2 = s->seats[row->start].number + s->seats[row->end - 1].number;
         int32_t best_start = -1, best_distance = 0, run = 0;
         for (int32_t i = row->start; i < row->end; i++) {
@@ -280,8 +298,11 @@ static enum ft_decide_result reserve(struct ft_decider *d, struct schedule *s, c
     if (refusal != NULL)
         return reject(d, cmd, offset, refusal, batch);
 
+    int64_t hold_ms = (int64_t)cmd->hold_seconds * 1000;
+    /* Saturates rather than overflow: a command from the end of time holds until then. */
+    int64_t expires_at_ms = cmd->ts_ms > INT64_MAX - hold_ms ? INT64_MAX : cmd->ts_ms + hold_ms;
     struct reservation r = { .id = ft_reservation_id_for(d->partition, offset), .user_id = cmd->user_id,
-                             .expires_at_ms = cmd->ts_ms + (int64_t)cmd->hold_seconds * 1000,
+                             .expires_at_ms = expires_at_ms,
                              .seat_count = wanted_count };
     struct ft_new_reservation created = { .id = r.id, .user_id = cmd->user_id, .schedule_id = s->id,
                                           .held_at_ms = cmd->ts_ms, .expires_at_ms = r.expires_at_ms,
@@ -409,7 +430,11 @@ static bool load_seats(struct schedule *s, const struct ft_schedule_seed *seed)
     for (size_t i = 0; i < s->seat_count; i++) {
         if (i == 0 || s->seats[i].row != s->seats[i - 1].row)
             s->rows[s->row_count++].start = (int32_t)i;
-        s->rows[s->row_count - 1].end = (int32_t)i + 1;
+        struct row_range *row = &s->rows[s->row_count - 1];
+        row->end = (int32_t)i + 1;
+        row->free++;
+        row->grades |= (uint8_t)(1u << s->seats[i].grade);
+        s->seats[i].row_index = (uint16_t)(s->row_count - 1);
         uint64_t existing;
         if (ft_i64map_get(&s->seat_index, s->seats[i].id, &existing) ||
             !ft_i64map_put(&s->seat_index, s->seats[i].id, i))
@@ -426,10 +451,16 @@ static bool load_reservations(struct schedule *s, const struct ft_schedule_seed 
                                  .expires_at_ms = in->expires_at_ms, .paid = in->paid, .seat_count = in->seat_count };
         if (in->seat_count < 1 || in->seat_count > FT_SEATS_PER_REQUEST_MAX)
             return false;
+        uint64_t known;
+        if (ft_i64map_get(&s->reservation_slot, in->id, &known))
+            return false; /* the same reservation twice */
         for (int32_t k = 0; k < in->seat_count; k++) {
             uint64_t index;
             if (!ft_i64map_get(&s->seat_index, in->seat_ids[k], &index) || s->seats[index].holder != 0)
                 return false;
+            for (int32_t j = 0; j < k; j++)
+                if (r.seats[j] == (int32_t)index)
+                    return false; /* one seat twice in the reservation */
             r.seats[k] = (int32_t)index;
         }
         if (!hold(s, &r))

@@ -149,6 +149,8 @@ bool ft_command_decode(const char *data, size_t len, struct ft_command *cmd, cha
         fail(err, errlen, "unknown version or no type");
     else if (!positive(doc, "ts", &cmd->ts_ms) || !positive(doc, "scheduleId", &cmd->schedule_id))
         fail(err, errlen, "ts and scheduleId are required");
+    else if (cmd->ts_ms > FT_COMMAND_TS_MAX)
+        fail(err, errlen, "ts is after the year 9999"); /* PostgreSQL could not store its hold */
     else if (strcmp(type, "RESERVE") == 0) {
         cmd->type = FT_CMD_RESERVE;
         ok = decode_reserve(doc, cmd, err, errlen);

@@ -16,6 +16,8 @@
 
 /* A request token: 22 characters of base64url (16 random bytes) plus the terminator. */
 #define FT_REQUEST_TOKEN_SIZE 23
+/* The latest command time accepted: 9999-12-31T23:59:59.999Z, in milliseconds. */
+#define FT_COMMAND_TS_MAX 253402300799999LL
 /* Seats one request may ask for. */
 #define FT_SEATS_PER_REQUEST_MAX 4
 
