@@ -8,6 +8,7 @@ import signal
 import subprocess
 import time
 
+import jsonschema
 import psycopg2
 from psycopg2 import sql
 from confluent_kafka import Consumer, Producer, TopicPartition
@@ -16,6 +17,11 @@ from confluent_kafka.admin import AdminClient, NewTopic
 BROKERS = os.environ["FT_KAFKA_BROKERS"]
 DB_URL = os.environ["FT_TEST_DATABASE_URL"]
 WORKER_BIN = os.environ["FT_WORKER_BIN"]
+SCHEMAS = os.path.join(os.environ["FT_REPO_ROOT"], "schemas", "messages")
+with open(os.path.join(SCHEMAS, "command.schema.json"), encoding="utf-8") as f:
+    COMMAND_SCHEMA = jsonschema.Draft202012Validator(json.load(f))
+with open(os.path.join(SCHEMAS, "outcome.schema.json"), encoding="utf-8") as f:
+    OUTCOME_SCHEMA = jsonschema.Draft202012Validator(json.load(f))
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
@@ -44,6 +50,7 @@ class Topics:
 
     def send(self, cmd):
         """Produces one command to its schedule's partition; returns the command."""
+        COMMAND_SCHEMA.validate(cmd)
         self.producer.produce(self.commands, json.dumps(cmd).encode(), key=str(cmd["scheduleId"]).encode(),
                               partition=cmd["scheduleId"] % self.partitions)
         return cmd
@@ -72,6 +79,7 @@ class Topics:
             if msg is None or msg.error():
                 continue
             doc = json.loads(msg.value())
+            OUTCOME_SCHEMA.validate(doc)  # what the worker publishes keeps its documented form
             if doc["type"] == "outcome":
                 seen.append(doc)
             if msg.offset() + 1 >= ends[msg.partition()]:
