@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ft/db_pool.h"
 #include "ft/log.h"
@@ -304,41 +305,54 @@ static bool end_reservations(PGconn *db, int32_t partition, const struct ft_batc
     return ok;
 }
 
+/* An instant in milliseconds as PostgreSQL reads timestamptz text: "2026-11-24 03:52:38.123+00". */
+static void put_instant(struct ft_strbuf *buf, int64_t ms)
+{
+    time_t seconds = (time_t)(ms / 1000);
+    struct tm utc;
+    gmtime_r(&seconds, &utc);
+    ft_strbuf_printf(buf, "%04d-%02d-%02d %02d:%02d:%02d.%03d+00", utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday,
+                     utc.tm_hour, utc.tm_min, utc.tm_sec, (int)(ms % 1000));
+}
+
+/*
+ * Outcomes go in with COPY: one per decided request, the bulk of every batch, and
+ * COPY is PostgreSQL's fastest way in (tokens and codes need no escaping).
+ */
 static bool insert_outcomes(PGconn *db, int32_t partition, const struct ft_batch *b)
 {
     if (b->outcome_count == 0)
         return true;
-    struct columns cols;
-    columns_open(&cols, 8);
+    struct ft_strbuf rows;
+    ft_strbuf_init(&rows);
     for (size_t i = 0; i < b->outcome_count; i++) {
         const struct ft_outcome *o = &b->outcomes[i];
         bool held = o->status == FT_OUTCOME_HELD;
-        ft_strbuf_printf(&cols.c[0], "%s%s", SEP(i), o->token);
-        ft_strbuf_printf(&cols.c[1], "%s%" PRId64, SEP(i), o->user_id);
-        ft_strbuf_printf(&cols.c[2], "%s%" PRId64, SEP(i), o->schedule_id);
-        ft_strbuf_printf(&cols.c[3], "%s%" PRId64, SEP(i), o->offset);
-        ft_strbuf_printf(&cols.c[4], "%s%s", SEP(i), held ? "HELD" : "REJECTED");
+        ft_strbuf_printf(&rows, "%s\t%" PRId64 "\t%" PRId64 "\t%d\t%" PRId64 "\t%s\t", o->token, o->user_id,
+                         o->schedule_id, partition, o->offset, held ? "HELD" : "REJECTED");
         if (held)
-            ft_strbuf_printf(&cols.c[5], "%s%" PRId64, SEP(i), o->reservation_id);
+            ft_strbuf_printf(&rows, "%" PRId64 "\t\\N\t", o->reservation_id);
         else
-            ft_strbuf_printf(&cols.c[5], "%sNULL", SEP(i));
-        ft_strbuf_printf(&cols.c[6], "%s%s", SEP(i), held ? "NULL" : o->reject_code);
-        ft_strbuf_printf(&cols.c[7], "%s%" PRId64, SEP(i), o->decided_at_ms);
+            ft_strbuf_printf(&rows, "\\N\t%s\t", o->reject_code);
+        put_instant(&rows, o->decided_at_ms);
+        ft_strbuf_printf(&rows, "\n");
     }
-    const char *params[9];
-    columns_close(&cols, 8, params);
-    char part[16];
-    snprintf(part, sizeof part, "%d", partition);
-    params[8] = part;
-    bool ok = all_set(params, 9) &&
-              run(db, "insert_outcomes", partition,
-                  "INSERT INTO request_outcomes (token, user_id, schedule_id, partition, log_offset, status,"
-                  " reservation_id, reject_code, decided_at)"
-                  " SELECT tk, u, s, $9::int, o, st, r, c, to_timestamp(d / 1000.0)"
-                  " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[], $6::bigint[],"
-                  "             $7::text[], $8::bigint[]) AS t(tk, u, s, o, st, r, c, d)",
-                  9, params);
-    columns_free(&cols, 8);
+    bool ok = !rows.failed;
+    PGresult *res = ok ? PQexec(db, "COPY request_outcomes (token, user_id, schedule_id, partition, log_offset, status,"
+                                    " reservation_id, reject_code, decided_at) FROM STDIN")
+                       : NULL;
+    ok = ok && PQresultStatus(res) == PGRES_COPY_IN;
+    PQclear(res);
+    ok = ok && PQputCopyData(db, rows.data, (int)rows.len) == 1;
+    ok = PQputCopyEnd(db, ok ? NULL : "the batch could not be encoded") == 1 && ok;
+    res = PQgetResult(db);
+    ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok)
+        log_failure("copy_outcomes", res, partition);
+    PQclear(res);
+    while ((res = PQgetResult(db)) != NULL)
+        PQclear(res);
+    ft_strbuf_free(&rows);
     return ok;
 }
 
