@@ -30,18 +30,34 @@ void ft_batch_free(struct ft_batch *batch)
     ft_batch_init(batch);
 }
 
-/* Makes room for one more element of `size` bytes in *items. */
-static bool reserve(void **items, size_t *cap, size_t count, size_t size)
+/* Makes room for `more` elements of `size` bytes after the `count` in *items. */
+static bool reserve_more(void **items, size_t *cap, size_t count, size_t more, size_t size)
 {
-    if (count < *cap)
+    if (count + more <= *cap)
         return true;
     size_t grown_cap = *cap ? *cap * 2 : 256;
+    while (grown_cap < count + more)
+        grown_cap *= 2;
     void *grown = realloc(*items, grown_cap * size);
     if (grown == NULL)
         return false;
     *items = grown;
     *cap = grown_cap;
     return true;
+}
+
+static bool reserve(void **items, size_t *cap, size_t count, size_t size)
+{
+    return reserve_more(items, cap, count, 1, size);
+}
+
+bool ft_batch_reserve(struct ft_batch *batch, size_t outcomes, size_t created, size_t ended)
+{
+    return reserve_more((void **)&batch->outcomes, &batch->outcome_cap, batch->outcome_count, outcomes,
+                        sizeof *batch->outcomes) &&
+           reserve_more((void **)&batch->created, &batch->created_cap, batch->created_count, created,
+                        sizeof *batch->created) &&
+           reserve_more((void **)&batch->ended, &batch->ended_cap, batch->ended_count, ended, sizeof *batch->ended);
 }
 
 bool ft_batch_add_outcome(struct ft_batch *batch, const struct ft_outcome *o)

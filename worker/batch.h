@@ -45,6 +45,10 @@ void ft_batch_init(struct ft_batch *batch);
 void ft_batch_clear(struct ft_batch *batch);
 void ft_batch_free(struct ft_batch *batch);
 
+/* Makes room for that many more of each, so that the appenders below cannot fail. */
+__attribute__((warn_unused_result)) bool ft_batch_reserve(struct ft_batch *batch, size_t outcomes, size_t created,
+                                                          size_t ended);
+
 /* Appenders; false when out of memory (nothing appended). */
 __attribute__((warn_unused_result)) bool ft_batch_add_outcome(struct ft_batch *batch, const struct ft_outcome *o);
 __attribute__((warn_unused_result)) bool ft_batch_add_created(struct ft_batch *batch,

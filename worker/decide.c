@@ -64,23 +64,15 @@ int64_t ft_reservation_id_for(int32_t partition, int64_t offset)
 
 /* --- the expiry heap ---------------------------------------------------------------- */
 
-static bool heap_push(struct schedule *s, struct due item)
+/* Queues a hold's expiry; room_for_hold made room. */
+static void heap_push(struct schedule *s, struct due item)
 {
-    if (s->heap_count == s->heap_cap) {
-        size_t cap = s->heap_cap ? s->heap_cap * 2 : 64;
-        struct due *grown = realloc(s->heap, cap * sizeof *grown);
-        if (grown == NULL)
-            return false;
-        s->heap = grown;
-        s->heap_cap = cap;
-    }
     size_t i = s->heap_count++;
     while (i > 0 && s->heap[(i - 1) / 2].expires_at_ms > item.expires_at_ms) {
         s->heap[i] = s->heap[(i - 1) / 2];
         i = (i - 1) / 2;
     }
     s->heap[i] = item;
-    return true;
 }
 
 static struct due heap_pop(struct schedule *s)
@@ -117,14 +109,13 @@ static int64_t seats_of(const struct schedule *s, int64_t user_id)
     return ft_i64map_get(&s->seats_of_user, user_id, &count) ? (int64_t)count : 0;
 }
 
-/* Takes a slot for a new reservation; NULL when out of memory. */
-static struct reservation *new_slot(struct schedule *s, uint64_t *slot)
+/*
+ * Makes room for one more live reservation, so that hold() cannot fail: a decision
+ * either happens whole or changes nothing.
+ */
+static bool room_for_hold(struct schedule *s)
 {
-    if (s->free_count > 0) {
-        *slot = (uint64_t)s->free_slots[--s->free_count];
-        return &s->slots[*slot];
-    }
-    if (s->slot_count == s->slot_cap) {
+    if (s->free_count == 0 && s->slot_count == s->slot_cap) {
         size_t cap = s->slot_cap ? s->slot_cap * 2 : 64;
         struct reservation *grown = realloc(s->slots, cap * sizeof *grown);
         int32_t *grown_free = realloc(s->free_slots, cap * sizeof *grown_free);
@@ -133,28 +124,45 @@ static struct reservation *new_slot(struct schedule *s, uint64_t *slot)
         if (grown_free != NULL)
             s->free_slots = grown_free;
         if (grown == NULL || grown_free == NULL)
-            return NULL;
+            return false;
         s->slot_cap = cap;
     }
-    *slot = s->slot_count++;
+    if (s->heap_count == s->heap_cap) {
+        size_t cap = s->heap_cap ? s->heap_cap * 2 : 64;
+        struct due *grown = realloc(s->heap, cap * sizeof *grown);
+        if (grown == NULL)
+            return false;
+        s->heap = grown;
+        s->heap_cap = cap;
+    }
+    /* count + 1 even for a user already counted: a put checks its room before it looks. */
+    return ft_i64map_reserve(&s->reservation_slot, s->reservation_slot.count + 1) &&
+           ft_i64map_reserve(&s->seats_of_user, s->seats_of_user.count + 1);
+}
+
+/* Takes a slot for a new reservation; room_for_hold made sure there is one. */
+static struct reservation *new_slot(struct schedule *s, uint64_t *slot)
+{
+    *slot = s->free_count > 0 ? (uint64_t)s->free_slots[--s->free_count] : s->slot_count++;
     return &s->slots[*slot];
 }
 
-/* Makes a reservation live: seats taken, user's count raised, expiry queued. */
-static bool hold(struct schedule *s, const struct reservation *r)
+/* Makes a reservation live: seats taken, user's count raised, expiry queued. Cannot
+ * fail once room_for_hold succeeded (the puts find room). */
+static void hold(struct schedule *s, const struct reservation *r)
 {
     uint64_t slot;
     struct reservation *stored = new_slot(s, &slot);
-    if (stored == NULL || !ft_i64map_put(&s->reservation_slot, r->id, slot) ||
-        !ft_i64map_put(&s->seats_of_user, r->user_id, (uint64_t)(seats_of(s, r->user_id) + r->seat_count)) ||
-        (!r->paid && !heap_push(s, (struct due){ r->expires_at_ms, r->id })))
-        return false;
+    bool put = ft_i64map_put(&s->reservation_slot, r->id, slot) &&
+               ft_i64map_put(&s->seats_of_user, r->user_id, (uint64_t)(seats_of(s, r->user_id) + r->seat_count));
+    (void)put; /* true: room was made */
+    if (!r->paid)
+        heap_push(s, (struct due){ r->expires_at_ms, r->id });
     *stored = *r;
     for (int32_t i = 0; i < r->seat_count; i++) {
         s->seats[r->seats[i]].holder = r->id;
         s->rows[s->seats[r->seats[i]].row_index].free--;
     }
-    return true;
 }
 
 /* Ends a live reservation: its seats return to sale. */
@@ -318,13 +326,12 @@ static enum ft_decide_result reserve(struct ft_decider *d, struct schedule *s, c
         created.seat_ids[i] = o.seat_ids[i] = s->seats[picked[i]].id;
     }
     created.amount = o.amount = r.amount;
-    /* Room in the batch first, so that a failure leaves the state as it was. */
-    if (!ft_batch_add_created(batch, &created))
+    /* Every allocation first: past this point nothing can fail half way. */
+    if (!ft_batch_reserve(batch, 1, 1, 0) || !room_for_hold(s))
         return FT_DECIDE_OUT_OF_MEMORY;
-    if (!ft_batch_add_outcome(batch, &o) || !hold(s, &r)) {
-        batch->created_count--;
-        return FT_DECIDE_OUT_OF_MEMORY;
-    }
+    bool added = ft_batch_add_created(batch, &created) && ft_batch_add_outcome(batch, &o);
+    (void)added; /* true: room was made */
+    hold(s, &r);
     return FT_DECIDED;
 }
 
@@ -463,14 +470,17 @@ static bool load_reservations(struct schedule *s, const struct ft_schedule_seed 
                     return false; /* one seat twice in the reservation */
             r.seats[k] = (int32_t)index;
         }
-        if (!hold(s, &r))
+        if (!room_for_hold(s))
             return false;
+        hold(s, &r);
     }
     return true;
 }
 
 bool ft_decider_add_schedule(struct ft_decider *d, const struct ft_schedule_seed *seed)
 {
+    if (ft_decider_knows(d, seed->schedule_id))
+        return false; /* loaded once: replacing it would lose decided state */
     struct schedule *s = calloc(1, sizeof *s);
     if (s == NULL)
         return false;

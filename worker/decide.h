@@ -56,15 +56,19 @@ void ft_decider_free(struct ft_decider *decider);
 /* Whether the schedule's state is loaded. */
 bool ft_decider_knows(const struct ft_decider *decider, int64_t schedule_id);
 
-/* Loads a schedule's state. False when out of memory or when the seed contradicts itself
- * (a reservation naming a seat that is not the schedule's, or one seat held twice). */
+/* Loads a schedule's state. False when out of memory, when the schedule is loaded
+ * already, or when the seed contradicts itself (a reservation naming a seat that is not
+ * the schedule's, one seat held twice, one reservation twice). */
 __attribute__((warn_unused_result)) bool ft_decider_add_schedule(struct ft_decider *decider,
                                                                  const struct ft_schedule_seed *seed);
 
 enum ft_decide_result {
-    FT_DECIDED,              /* the batch holds the command's effects */
+    FT_DECIDED,               /* the batch holds the command's effects */
     FT_DECIDE_NEEDS_SCHEDULE, /* load the command's schedule, then call again */
-    FT_DECIDE_OUT_OF_MEMORY,  /* nothing was changed */
+    /* The command was not decided. Holds already due at its time may have ended (time
+     * passes before a command is decided, and those endings are effects of the log at
+     * that point); calling again decides the command as if nothing had failed. */
+    FT_DECIDE_OUT_OF_MEMORY,
 };
 
 /* Decides `cmd`, read at `offset` of the partition, appending its effects to batch. */

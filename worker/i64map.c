@@ -47,6 +47,14 @@ static bool grow(struct ft_i64map *map)
     return true;
 }
 
+bool ft_i64map_reserve(struct ft_i64map *map, size_t count)
+{
+    while (count * 4 > map->capacity * 3)
+        if (!grow(map))
+            return false;
+    return true;
+}
+
 bool ft_i64map_put(struct ft_i64map *map, int64_t key, uint64_t value)
 {
     if ((map->count + 1) * 4 > map->capacity * 3 && !grow(map)) /* load factor at most 3/4 */

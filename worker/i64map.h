@@ -27,6 +27,9 @@ __attribute__((warn_unused_result)) bool ft_i64map_put(struct ft_i64map *map, in
 /* Changes the value of a key that is present (never allocates); does nothing otherwise. */
 void ft_i64map_replace(struct ft_i64map *map, int64_t key, uint64_t value);
 
+/* Makes room for `count` keys in all, so that puts up to that count cannot fail. */
+__attribute__((warn_unused_result)) bool ft_i64map_reserve(struct ft_i64map *map, size_t count);
+
 /* True and *value when key is present. */
 bool ft_i64map_get(const struct ft_i64map *map, int64_t key, uint64_t *value);
 

@@ -200,7 +200,8 @@ bool ft_outcome_decode(const char *data, size_t len, struct ft_outcome *o)
               json_unpack(doc, "{s:s, s:s, s:I, s:I, s:i, s:I, s:s, s:I}", "type", &type, "token", &token, "userId",
                           &user, "scheduleId", &schedule, "partition", &partition, "offset", &offset, "status",
                           &status, "decidedAt", &decided) == 0 &&
-              strcmp(type, "outcome") == 0 && token_valid(token);
+              strcmp(type, "outcome") == 0 && token_valid(token) && user > 0 && schedule > 0 && partition >= 0 &&
+              offset >= 0;
     if (ok) {
         memcpy(o->token, token, FT_REQUEST_TOKEN_SIZE);
         o->user_id = user;
@@ -218,8 +219,12 @@ bool ft_outcome_decode(const char *data, size_t len, struct ft_outcome *o)
             o->reservation_id = reservation;
             o->amount = amount;
             o->expires_at_ms = expires;
-            for (size_t i = 0; ok && i < json_array_size(seats); i++)
-                o->seat_ids[o->seat_count++] = (int64_t)json_integer_value(json_array_get(seats, i));
+            ok = ok && reservation > 0 && amount >= 0;
+            for (size_t i = 0; ok && i < json_array_size(seats); i++) {
+                const json_t *seat = json_array_get(seats, i);
+                ok = json_is_integer(seat) && json_integer_value(seat) > 0;
+                o->seat_ids[o->seat_count++] = (int64_t)json_integer_value(seat);
+            }
         } else {
             o->status = FT_OUTCOME_REJECTED;
             o->reject_code = ft_reject_code_intern(json_string_value(json_object_get(doc, "code")));
