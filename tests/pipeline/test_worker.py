@@ -162,3 +162,33 @@ def test_a_worker_that_lost_its_partition_cannot_write(db, topics, workers):
     assert "worker.fenced" in worker.text()
     assert db.outcomes([token]) == {}, "the fenced worker wrote nothing"
     worker.stop()
+
+
+def test_first_come_first_served_matches_a_reference_in_log_order(db, topics, workers):
+    """No request is granted a seat that an earlier, still-satisfiable request asked for:
+    the worker's outcomes equal a sequential all-or-nothing model run in offset order."""
+    schedule, seats = db.schedule(rows=3, seats_per_row=10)
+    pool = [s for row in seats.values() for s in row]
+    users = db.users(1500)
+    rng = random.Random(3)
+    ts = now_ms()
+    sent = []
+    for i, user in enumerate(users):
+        wanted = rng.sample(pool, rng.choice([1, 1, 2, 3]))
+        token = new_token()
+        topics.send(reserve(token, user, schedule, ts + i, seat_ids=wanted))
+        sent.append((token, wanted))
+    topics.flush()
+    workers(topics, db)
+    wait_decided(db, topics)
+
+    outcomes = db.outcomes([t for t, _ in sent])
+    taken = set()
+    overtakes = 0
+    for token, wanted in sorted(sent, key=lambda tw: outcomes[tw[0]][3]):  # log order
+        expected = "REJECTED" if taken & set(wanted) else "HELD"
+        if expected == "HELD":
+            taken |= set(wanted)
+        overtakes += outcomes[token][0] != expected
+    assert overtakes == 0
+    assert len(taken) == db.value("SELECT count(*) FROM reservation_seats WHERE live")
