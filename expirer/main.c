@@ -13,6 +13,7 @@
 #include "ft/config.h"
 #include "ft/kafka_client.h"
 #include "ft/log.h"
+#include "ft/program.h"
 #include "ft/ops_http.h"
 #include "ft/strbuf.h"
 #include "sweep.h"
@@ -32,12 +33,6 @@ static char *render_metrics(void *ctx)
                      "# TYPE ft_expirer_sweep_failures_total counter\nft_expirer_sweep_failures_total %llu\n",
                      (unsigned long long)atomic_load(&expiries_sent), (unsigned long long)atomic_load(&sweep_failures));
     return ft_strbuf_take(&t);
-}
-
-static void on_stop_signal(int signal_number)
-{
-    (void)signal_number;
-    stop_requested = 1;
 }
 
 static void sleep_ms(int ms)
@@ -89,16 +84,9 @@ int main(int argc, char **argv)
         return strcmp(argv[1], "--help") == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     }
     struct ft_config config;
-    char err[256];
-    if (!ft_config_load(&config, ft_env_process, 0, err, sizeof err)) {
-        fprintf(stderr, "ft-expirer: %s\n", err);
+    if (!ft_program_configure("ft-expirer", 0, &config))
         return EXIT_FAILURE;
-    }
-    (void)ft_log_set_level(config.log_level);
-    struct sigaction action = { .sa_handler = on_stop_signal };
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGINT, &action, NULL);
+    ft_program_stop_on_signals(&stop_requested);
     struct ft_ops_http *ops = ft_ops_http_start(config.http_addr, config.expirer_http_port, render_metrics, NULL);
     if (ops == NULL)
         return EXIT_FAILURE;

@@ -18,6 +18,7 @@
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "ft/password.h"
+#include "ft/program.h"
 #include "ft/state_digest.h"
 #include "store.h"
 #include "validate.h"
@@ -99,12 +100,8 @@ int main(int argc, char **argv)
     if (argc < 2)
         return usage();
     struct ft_config config;
-    char err[256];
-    if (!ft_config_load(&config, ft_env_process, 0, err, sizeof err)) {
-        fprintf(stderr, "ft-admin: %s\n", err);
+    if (!ft_program_configure("ft-admin", 0, &config))
         return EXIT_FAILURE;
-    }
-    (void)ft_log_set_level(config.log_level);
     if (strcmp(argv[1], "create-admin") == 0)
         return create_admin(&config, option(argc, argv, "--email"), option(argc, argv, "--name"));
     if (strcmp(argv[1], "create-topics") == 0)

@@ -10,16 +10,11 @@
 
 #include "ft/config.h"
 #include "ft/log.h"
+#include "ft/program.h"
 #include "ft/ops_http.h"
 #include "pipeline.h"
 
 static volatile sig_atomic_t stop_requested;
-
-static void on_stop_signal(int signal_number)
-{
-    (void)signal_number;
-    stop_requested = 1;
-}
 
 int main(int argc, char **argv)
 {
@@ -36,17 +31,9 @@ int main(int argc, char **argv)
         return argc > 1 && strcmp(argv[1], "--help") == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     }
     struct ft_config config;
-    char err[256];
-    if (!ft_config_load(&config, ft_env_process, 0, err, sizeof err)) {
-        fprintf(stderr, "ft-worker: %s\n", err);
+    if (!ft_program_configure("ft-worker", 0, &config))
         return EXIT_FAILURE;
-    }
-    (void)ft_log_set_level(config.log_level);
-    struct sigaction action = { .sa_handler = on_stop_signal };
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGTERM, &action, NULL);
-    sigaction(SIGINT, &action, NULL);
-    signal(SIGPIPE, SIG_IGN);
+    ft_program_stop_on_signals(&stop_requested);
     if (replay) {
         char digest[FT_STATE_DIGEST_SIZE];
         if (!ft_pipeline_replay(&config, only_partition, &stop_requested, digest))
