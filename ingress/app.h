@@ -8,10 +8,13 @@
 #include "ft/db_pool.h"
 #include "http_metrics.h"
 
+struct ft_pipeline;
+
 struct ft_app {
     const struct ft_config *config;
     struct ft_db_pool *db;
-    rd_kafka_t *producer; /* reservation commands (the pipeline); readiness for now */
+    rd_kafka_t *producer; /* readiness probe (/readyz) */
+    struct ft_pipeline *pipeline; /* reservation commands, the token registry and the catalog (pipeline.h) */
     struct ft_http_metrics *metrics;
 };
 

@@ -1,8 +1,8 @@
 /*
  * The route handlers, one file per area: handlers_users.c (accounts),
  * handlers_catalog.c (public catalog reads), handlers_admin.c (catalog writes),
- * handlers_ops.c (health, readiness, metrics). The table that binds them to paths is
- * routes.c.
+ * handlers_ops.c (health, readiness, metrics), handlers_reservations.c (reservation
+ * requests and their polling tokens). The table that binds them to paths is routes.c.
  */
 #ifndef FT_INGRESS_HANDLERS_H
 #define FT_INGRESS_HANDLERS_H
@@ -22,6 +22,15 @@ void ft_handle_seat_map(struct ft_app *app, const struct ft_request *req, struct
 void ft_handle_venue_create(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 void ft_handle_concert_create(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 void ft_handle_schedule_create(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
+
+/* POST /api/v1/reservations: answered later (exchange.h), once Kafka has the command. */
+void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
+/* GET /api/v1/reservations/requests/{token} */
+void ft_handle_reservation_request_get(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
+/* ft_handle_schedule_create, then the new schedule into the in-memory catalog. */
+void ft_handle_schedule_create_cached(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
+/* ft_handle_metrics, followed by the reservation pipeline's metrics. */
+void ft_handle_metrics_with_pipeline(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 
 void ft_handle_healthz(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 void ft_handle_readyz(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);

@@ -14,6 +14,7 @@
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "ft/password.h"
+#include "pipeline.h"
 #include "routes.h"
 #include "server.h"
 
@@ -64,15 +65,21 @@ static int serve(const struct ft_config *config)
         ft_log_error("ingress.start_failed", "error=\"out of memory\"");
     } else if (app.producer == NULL) {
         ft_log_error("ingress.start_failed", "error=\"kafka: %s\"", err);
+    } else if ((app.pipeline = ft_pipeline_start(config, app.db, err, sizeof err)) == NULL) {
+        ft_log_error("ingress.start_failed", "error=\"%s\"", err);
     } else if ((server = ft_server_start(&app, err, sizeof err)) == NULL) {
         ft_log_error("ingress.start_failed", "error=\"%s\"", err);
     } else {
         int signal_number = 0;
         sigwait(&stop, &signal_number);
         ft_log_info("ingress.stopping", "signal=%s", strsignal(signal_number));
+        /* Every deferred answer must be resumed before the daemon stops (exchange.h). */
+        ft_pipeline_drain(app.pipeline, FT_PIPELINE_DELIVERY_TIMEOUT_MS + 2000);
+        ft_server_drain(server, 2000); /* and their answers sent */
         ft_server_stop(server);
         status = EXIT_SUCCESS;
     }
+    ft_pipeline_stop(app.pipeline);
     if (app.producer != NULL) {
         rd_kafka_flush(app.producer, 5000);
         rd_kafka_destroy(app.producer);

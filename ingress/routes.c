@@ -10,12 +10,14 @@
     X("GET", "/api/v1/concerts", ft_handle_concert_list, FT_ACCESS_PUBLIC, false)                \
     X("POST", "/api/v1/concerts", ft_handle_concert_create, FT_ACCESS_ADMIN, true)               \
     X("GET", "/api/v1/concerts/{id}", ft_handle_concert_get, FT_ACCESS_PUBLIC, false)            \
-    X("POST", "/api/v1/concerts/{id}/schedules", ft_handle_schedule_create, FT_ACCESS_ADMIN, true) \
+    X("POST", "/api/v1/concerts/{id}/schedules", ft_handle_schedule_create_cached, FT_ACCESS_ADMIN, true) \
     X("POST", "/api/v1/venues", ft_handle_venue_create, FT_ACCESS_ADMIN, true)                   \
     X("GET", "/api/v1/seats/{scheduleId}", ft_handle_seat_map, FT_ACCESS_PUBLIC, false)          \
+    X("POST", "/api/v1/reservations", ft_handle_reservation_create, FT_ACCESS_USER, true)        \
+    X("GET", "/api/v1/reservations/requests/{token}", ft_handle_reservation_request_get, FT_ACCESS_USER, false) \
     X("GET", "/healthz", ft_handle_healthz, FT_ACCESS_PUBLIC, false)                             \
     X("GET", "/readyz", ft_handle_readyz, FT_ACCESS_PUBLIC, false)                               \
-    X("GET", "/metrics", ft_handle_metrics, FT_ACCESS_PUBLIC, false)
+    X("GET", "/metrics", ft_handle_metrics_with_pipeline, FT_ACCESS_PUBLIC, false)
 
 #define AS_ROUTE(method, path, handler, access, body) { method, path, handler, access, body },
 #define AS_PATH(method, path, handler, access, body) path,

@@ -1,15 +1,21 @@
 #include "server.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sodium.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "exchange.h"
 #include "ft/ids.h"
 #include "ft/log.h"
 #include "response.h"
@@ -18,6 +24,16 @@
 struct ft_server {
     struct MHD_Daemon *daemon;
     struct ft_app *app;
+    pthread_mutex_t lock;
+    pthread_cond_t deferred_done;
+    long deferred; /* exchanges deferred and not yet completed (answer sent, or client gone) */
+};
+
+/* Where an exchange is in its life. */
+enum exchange_state {
+    EXCHANGE_READING,   /* headers and body arriving; the handler has not run */
+    EXCHANGE_DEFERRED,  /* the handler deferred its answer: suspended until ft_async_resume */
+    EXCHANGE_ANSWERED,  /* an answer is queued (or the connection is being closed) */
 };
 
 /* One request from its first byte to its answer. */
@@ -28,7 +44,53 @@ struct exchange {
     char *body; /* NUL-terminated once complete */
     size_t body_len, body_cap;
     bool too_large;
+    enum exchange_state state;
+    struct ft_server *server;
+    struct MHD_Connection *conn;
+    struct ft_request req; /* what the handler is given; exchange.h's functions find the exchange by it */
+    int retry_after;       /* seconds for Retry-After; 0: only 503 gets one (1 s) */
+    ft_async_finish_fn finish;
+    ft_async_release_fn release;
+    void *async_ctx; /* the deferring handler's, until release */
 };
+
+static struct exchange *exchange_of(const struct ft_request *req)
+{
+    return (struct exchange *)(uintptr_t)((const char *)req - offsetof(struct exchange, req));
+}
+
+const char *ft_request_header(const struct ft_request *req, const char *name)
+{
+    return MHD_lookup_connection_value(exchange_of(req)->conn, MHD_HEADER_KIND, name);
+}
+
+void ft_request_retry_after(const struct ft_request *req, int seconds)
+{
+    exchange_of(req)->retry_after = seconds;
+}
+
+struct ft_async *ft_async_defer(const struct ft_request *req, ft_async_finish_fn finish, ft_async_release_fn release,
+                                void *ctx)
+{
+    struct exchange *ex = exchange_of(req);
+    if (ex->release != NULL)
+        return NULL; /* an exchange is deferred once */
+    ex->finish = finish;
+    ex->release = release;
+    ex->async_ctx = ctx;
+    ex->state = EXCHANGE_DEFERRED;
+    pthread_mutex_lock(&ex->server->lock);
+    ex->server->deferred++;
+    pthread_mutex_unlock(&ex->server->lock);
+    /* Suspended before the work is handed over, so that a resume can never come first. */
+    MHD_suspend_connection(ex->conn);
+    return (struct ft_async *)ex;
+}
+
+void ft_async_resume(struct ft_async *async)
+{
+    MHD_resume_connection(((struct exchange *)async)->conn);
+}
 
 static double seconds_since(const struct timespec *start)
 {
@@ -123,8 +185,9 @@ static bool json_content_type(struct MHD_Connection *conn)
 static void dispatch(struct ft_app *app, struct MHD_Connection *conn, const char *method, const char *url,
                      struct exchange *ex, struct ft_response *resp)
 {
-    struct ft_request req = { .method = method, .path = url, .body = ex->body, .body_len = ex->body_len,
-                              .request_id = ex->request_id, .query = query_lookup, .query_ctx = conn };
+    ex->req = (struct ft_request){ .method = method, .path = url, .body = ex->body, .body_len = ex->body_len,
+                                   .request_id = ex->request_id, .query = query_lookup, .query_ctx = conn };
+    struct ft_request *req = &ex->req;
     if (ex->match.result == FT_MATCH_NO_PATH) {
         ft_respond_fail(resp, 404, "ROUTE_NOT_FOUND", "no such route");
         return;
@@ -139,17 +202,19 @@ static void dispatch(struct ft_app *app, struct MHD_Connection *conn, const char
         ft_respond_fail(resp, 413, "BODY_TOO_LARGE", "the request body is too large");
         return;
     }
-    if (route->access != FT_ACCESS_PUBLIC && !authorize(app, conn, route->access, &req.caller, resp))
+    if (route->access != FT_ACCESS_PUBLIC && !authorize(app, conn, route->access, &req->caller, resp))
         return;
     if (route->takes_body && !json_content_type(conn)) {
         ft_respond_fail(resp, 415, "UNSUPPORTED_MEDIA_TYPE", "send the body as application/json");
         return;
     }
-    if (ex->match.param[0] != '\0' && !ft_parse_id(ex->match.param, &req.path_id)) {
+    /* A {token} is the handler's to read (from req->path); every other parameter is an id. */
+    bool is_id = strstr(route->path, "{token}") == NULL;
+    if (ex->match.param[0] != '\0' && is_id && !ft_parse_id(ex->match.param, &req->path_id)) {
         ft_respond_fail(resp, 400, "INVALID_ID", "an id is a whole number from 1 to 9223372036854775807");
         return;
     }
-    route->handler(app, &req, resp);
+    route->handler(app, req, resp);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchange *ex, struct ft_response *resp)
@@ -172,8 +237,29 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchang
         MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, resp->allow);
     if (resp->status == 401) /* RFC 6750: every 401 names the scheme it wants */
         MHD_add_response_header(response, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
+    if (ex->retry_after > 0 || resp->status == 503) {
+        char seconds[16];
+        snprintf(seconds, sizeof seconds, "%d", ex->retry_after > 0 ? ex->retry_after : 1);
+        MHD_add_response_header(response, MHD_HTTP_HEADER_RETRY_AFTER, seconds);
+    }
     enum MHD_Result queued = MHD_queue_response(conn, (unsigned int)resp->status, response);
     MHD_destroy_response(response);
+    return queued;
+}
+
+/* Sends the answer, counts it and logs it. */
+static enum MHD_Result answer(struct ft_server *server, struct MHD_Connection *conn, const char *method,
+                              struct exchange *ex, struct ft_response *resp)
+{
+    ex->state = EXCHANGE_ANSWERED;
+    int status = resp->status;
+    enum MHD_Result queued = send_response(conn, ex, resp);
+    double seconds = seconds_since(&ex->started);
+    size_t route = ex->match.result == FT_MATCH_FOUND ? ex->match.index : ft_route_count;
+    ft_http_metrics_observe(server->app->metrics, route, method, status, seconds);
+    ft_log(status >= 500 ? FT_LOG_ERROR : FT_LOG_INFO, "http.request", "rid=%s method=%s route=%s status=%d ms=%.2f",
+           ex->request_id, method, route < ft_route_count ? ft_route_paths[route] : "unmatched", status,
+           seconds * 1000);
     return queued;
 }
 
@@ -182,15 +268,20 @@ static enum MHD_Result finish(struct ft_server *server, struct MHD_Connection *c
 {
     struct ft_response resp = { .status = 500, .content_type = "application/json" };
     dispatch(server->app, conn, method, url, ex, &resp);
-    int status = resp.status;
-    enum MHD_Result queued = send_response(conn, ex, &resp);
-    double seconds = seconds_since(&ex->started);
-    size_t route = ex->match.result == FT_MATCH_FOUND ? ex->match.index : ft_route_count;
-    ft_http_metrics_observe(server->app->metrics, route, method, status, seconds);
-    ft_log(status >= 500 ? FT_LOG_ERROR : FT_LOG_INFO, "http.request", "rid=%s method=%s route=%s status=%d ms=%.2f",
-           ex->request_id, method, route < ft_route_count ? ft_route_paths[route] : "unmatched", status,
-           seconds * 1000);
-    return queued;
+    if (ex->state == EXCHANGE_DEFERRED) {
+        free(resp.body); /* the answer comes after ft_async_resume */
+        return MHD_YES;
+    }
+    return answer(server, conn, method, ex, &resp);
+}
+
+/* Called again for a deferred exchange after ft_async_resume: the answer is ready. */
+static enum MHD_Result finish_deferred(struct ft_server *server, struct MHD_Connection *conn, const char *method,
+                                       struct exchange *ex)
+{
+    struct ft_response resp = { .status = 500, .content_type = "application/json" };
+    ex->finish(ex->async_ctx, &resp);
+    return answer(server, conn, method, ex, &resp);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -206,6 +297,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (ex == NULL)
             return MHD_NO;
         clock_gettime(CLOCK_MONOTONIC, &ex->started);
+        ex->server = server;
+        ex->conn = conn;
         choose_request_id(conn, ex->request_id);
         ft_router_match(ft_routes, ft_route_count, method, url, &ex->match);
         const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -215,6 +308,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         /* Refuse a declared oversize body at once rather than read it. */
         return ex->too_large ? finish(server, conn, method, url, ex) : MHD_YES;
     }
+    if (ex->state == EXCHANGE_DEFERRED) /* resumed: libmicrohttpd calls again for the answer */
+        return finish_deferred(server, conn, method, ex);
+    if (ex->state == EXCHANGE_ANSWERED) /* called again: the answer could not be queued (shutdown) */
+        return MHD_NO;
     if (*upload_data_size > 0) {
         bool kept = body_append(ex, upload_data, *upload_data_size, limit);
         *upload_data_size = 0;
@@ -225,11 +322,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-    (void)cls;
     (void)conn;
     (void)toe;
+    struct ft_server *server = cls;
     struct exchange *ex = *con_cls;
     if (ex != NULL) {
+        if (ex->release != NULL) {
+            ex->release(ex->async_ctx);
+            pthread_mutex_lock(&server->lock);
+            if (--server->deferred == 0)
+                pthread_cond_broadcast(&server->deferred_done);
+            pthread_mutex_unlock(&server->lock);
+        }
         free(ex->body);
         free(ex);
         *con_cls = NULL;
@@ -268,6 +372,8 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         return NULL;
     }
     server->app = app;
+    pthread_mutex_init(&server->lock, NULL);
+    pthread_cond_init(&server->deferred_done, NULL);
     unsigned int threads = (unsigned int)(config->http_threads > 0 ? config->http_threads : sysconf(_SC_NPROCESSORS_ONLN));
     server->daemon = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, server,
@@ -282,6 +388,8 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         MHD_OPTION_END);
     if (server->daemon == NULL) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use, or not allowed)", config->http_addr, config->http_port);
+        pthread_cond_destroy(&server->deferred_done);
+        pthread_mutex_destroy(&server->lock);
         free(server);
         return NULL;
     }
@@ -290,10 +398,31 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
     return server;
 }
 
+void ft_server_drain(struct ft_server *server, int timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_REALTIME, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&server->lock);
+    while (server->deferred > 0 && pthread_cond_timedwait(&server->deferred_done, &server->lock, &until) != ETIMEDOUT)
+        ;
+    long left = server->deferred;
+    pthread_mutex_unlock(&server->lock);
+    if (left > 0)
+        ft_log_warn("http.drain_incomplete", "deferred=%ld", left);
+}
+
 void ft_server_stop(struct ft_server *server)
 {
     if (server == NULL)
         return;
     MHD_stop_daemon(server->daemon);
+    pthread_cond_destroy(&server->deferred_done);
+    pthread_mutex_destroy(&server->lock);
     free(server);
 }

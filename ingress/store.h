@@ -58,6 +58,38 @@ enum ft_store_result ft_store_concert_create(PGconn *db, const char *title, cons
 enum ft_store_result ft_store_schedule_create(PGconn *db, int64_t concert_id, int64_t venue_id,
                                               const char *starts_at, char **json);
 
+/* --- reservation pipeline (store_pipeline.c) --- */
+
+struct ft_catalog;
+
+/*
+ * Brings the in-memory catalog up to date: every schedule's open flag, and the seats of
+ * each schedule it does not know yet. only > 0: that schedule alone.
+ */
+enum ft_store_result ft_store_catalog_sync(PGconn *db, struct ft_catalog *catalog, int64_t only);
+
+/* Reads the writers' next offsets of `topic` (partition_offsets) into next[0..count);
+ * 0 for a partition without a row. */
+enum ft_store_result ft_store_partition_offsets(PGconn *db, const char *topic, int64_t *next, int32_t count);
+
+/*
+ * Binds the user's Idempotency-Key to token. CONFLICT when the key is bound already:
+ * its token is copied into existing (FT_REQUEST_TOKEN_SIZE bytes) and *age_ms says how
+ * long ago it was bound.
+ */
+enum ft_store_result ft_store_idempotency_bind(PGconn *db, int64_t user_id, const char *key, const char *token,
+                                               char *existing, int64_t *age_ms);
+/* Unbinds the key, if it is still bound to token. */
+enum ft_store_result ft_store_idempotency_unbind(PGconn *db, int64_t user_id, const char *key, const char *token);
+/* Moves the key from old_token to new_token; NOT_FOUND when it is no longer bound to old_token. */
+enum ft_store_result ft_store_idempotency_rebind(PGconn *db, int64_t user_id, const char *key, const char *old_token,
+                                                 const char *new_token);
+
+/* The decided outcome of the user's request `token`, as the poll answers it (*json:
+ * RequestStatus, HELD with its seats or REJECTED). NOT_FOUND when that user has no
+ * decided request with this token. */
+enum ft_store_result ft_store_request_outcome(PGconn *db, const char *token, int64_t user_id, char **json);
+
 /* Runs a query whose one row and column is a JSON document; the shared tail of the above. */
 enum ft_store_result ft_store_json_row(PGconn *db, const char *what, const char *sql, int nparams,
                                        const char *const *params, char **json);

@@ -189,7 +189,7 @@ def _exchange(port, parts):
             for part in parts:
                 sock.sendall(part)
             sock.shutdown(socket.SHUT_WR)
-        except (BrokenPipeError, ConnectionResetError):
+        except OSError:  # broken pipe, reset, or not connected any more (ENOTCONN)
             pass  # the server may answer and stop reading early; read what it said
         while True:
             try:

@@ -1,0 +1,409 @@
+/*
+ * POST /api/v1/reservations and GET /api/v1/reservations/requests/{token}.
+ *
+ * A reservation request is checked against the in-memory catalog, then becomes a RESERVE
+ * command on the commands topic. Its answer is deferred (exchange.h) until Kafka has
+ * acknowledged the command: 202 {token, position, pollAfterMs} once it is durable, 503
+ * when Kafka did not take it. A poll is answered from the token registry, and from
+ * PostgreSQL for a decided token no longer in memory.
+ */
+#include <inttypes.h>
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exchange.h"
+#include "ft/kafka_client.h"
+#include "ft/log.h"
+#include "handlers.h"
+#include "pipeline.h"
+#include "request_token.h"
+#include "reservation_body.h"
+#include "response.h"
+#include "wait_estimate.h"
+
+/* A key bound longer ago than this to a token nobody knows belongs to a request that
+ * never reached Kafka (its ingress died before it could unbind it): it is rebound. */
+#define IDEMPOTENCY_STALE_MS 30000
+
+/* One reservation request from the handler to its deferred answer. */
+struct pending {
+    struct ft_delivery delivery; /* the pipeline's callback; see delivered() */
+    struct ft_app *app;
+    struct ft_async *async;
+    struct ft_command cmd;
+    int32_t partition;
+    char request_id[65];
+    char key[FT_IDEMPOTENCY_KEY_MAX + 1]; /* "" without Idempotency-Key */
+    bool key_bound;                       /* our row in idempotency_keys: unbind it if Kafka refuses */
+    /* Written by the producer's poll thread before it resumes the exchange, read by the
+     * HTTP thread after the resume (libmicrohttpd's resume orders the two). */
+    rd_kafka_resp_err_t err;
+    int64_t offset;
+};
+
+static int64_t wall_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static void answer_accepted(struct ft_response *resp, const char *token, int64_t position, double rate)
+{
+    ft_respond_json(resp, 202,
+                    json_pack("{s:s, s:I, s:i}", "token", token, "position", (json_int_t)position, "pollAfterMs",
+                              ft_wait_poll_after_ms(position, rate)));
+}
+
+/* Position of a token just acknowledged, from the registry when it holds it. */
+static void answer_known(struct ft_app *app, struct ft_response *resp, const char *token, int32_t partition,
+                         int64_t offset)
+{
+    struct ft_registry *registry = ft_pipeline_registry(app->pipeline);
+    struct ft_token_view view;
+    if (ft_registry_find(registry, token, &view)) {
+        answer_accepted(resp, token, view.state == FT_TOKEN_WAITING ? view.position : 0, view.rate_per_sec);
+        return;
+    }
+    int64_t next = ft_registry_next_offset(registry, partition);
+    answer_accepted(resp, token, offset >= 0 ? ft_wait_position(offset, next) : 0, 0);
+}
+
+/* --- the deferred answer ------------------------------------------------------------- */
+
+/* Producer's poll thread: Kafka has the command, or gave up on it. */
+static void delivered(struct ft_delivery *delivery, rd_kafka_resp_err_t err, int32_t partition, int64_t offset)
+{
+    struct pending *pd = (struct pending *)(void *)((char *)delivery - offsetof(struct pending, delivery));
+    pd->err = err;
+    pd->partition = partition;
+    pd->offset = offset;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        enum ft_registry_add added =
+            ft_registry_add(ft_pipeline_registry(pd->app->pipeline), pd->cmd.token, pd->cmd.user_id,
+                            pd->cmd.schedule_id, partition, offset >= 0 ? offset : -1, ft_pipeline_now_ms());
+        if (added == FT_REGISTRY_FULL)
+            ft_log_warn("reservation.registry_full", "rid=%s", pd->request_id);
+        ft_log_info("reservation.queued", "rid=%s user=%" PRId64 " schedule=%" PRId64 " partition=%d offset=%" PRId64,
+                    pd->request_id, pd->cmd.user_id, pd->cmd.schedule_id, partition, offset);
+    }
+    ft_async_resume(pd->async);
+}
+
+/* Frees the key of a request that did not reach Kafka, so that its retry can. */
+static void unbind_key(struct pending *pd)
+{
+    pd->key_bound = false;
+    PGconn *db = ft_db_acquire(pd->app->db, FT_DB_ACQUIRE_MS);
+    enum ft_store_result result = FT_STORE_UNAVAILABLE;
+    if (db != NULL) {
+        result = ft_store_idempotency_unbind(db, pd->cmd.user_id, pd->key, pd->cmd.token);
+        ft_db_release(pd->app->db, db);
+    }
+    if (result != FT_STORE_OK)
+        ft_log_warn("reservation.key_kept", "rid=%s note=\"rebound after %d s by a retry\"", pd->request_id,
+                    IDEMPOTENCY_STALE_MS / 1000);
+}
+
+/* HTTP thread, after the resume: the answer. */
+static void finish(void *ctx, struct ft_response *resp)
+{
+    struct pending *pd = ctx;
+    if (pd->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ft_pipeline_count_refused(pd->app->pipeline);
+        if (pd->key_bound) /* before the answer: the client's retry may come at once */
+            unbind_key(pd);
+        ft_respond_fail(resp, 503, "UNAVAILABLE", "the reservation queue did not take the request; try again shortly");
+        return;
+    }
+    answer_known(pd->app, resp, pd->cmd.token, pd->partition, pd->offset);
+}
+
+/* HTTP thread, when the exchange ends (with or without finish). */
+static void release(void *ctx)
+{
+    struct pending *pd = ctx;
+    if (pd->key_bound && pd->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        unbind_key(pd);
+    free(pd);
+}
+
+/* --- the request ---------------------------------------------------------------------- */
+
+enum key_claim {
+    KEY_CLAIMED,  /* bound to our new token: produce it */
+    KEY_ANSWERED, /* resp holds the answer: a retry of a known request, or an error */
+};
+
+static void in_progress(const struct ft_request *req, struct ft_response *resp)
+{
+    ft_request_retry_after(req, 1);
+    ft_respond_fail(resp, 409, "REQUEST_IN_PROGRESS",
+                    "a request with this Idempotency-Key is still on its way; ask again in a second");
+}
+
+/*
+ * Binds the Idempotency-Key to pd's token, or answers for the request the key already
+ * names: 202 with its token when that request is durable (the registry holds only
+ * tokens Kafka has, and request_outcomes only decided ones), 409 while it may still be
+ * on its way, and takes the key over when it is stale (its request never reached Kafka).
+ */
+static enum key_claim claim_key(struct ft_app *app, const struct ft_request *req, struct pending *pd,
+                                struct ft_response *resp)
+{
+    PGconn *db = ft_handler_db(app, resp);
+    if (db == NULL)
+        return KEY_ANSWERED;
+    char existing[FT_REQUEST_TOKEN_SIZE] = "";
+    int64_t age_ms = 0;
+    bool claimed = false;
+    enum ft_store_result result =
+        ft_store_idempotency_bind(db, pd->cmd.user_id, pd->key, pd->cmd.token, existing, &age_ms);
+    if (result == FT_STORE_OK) {
+        claimed = true;
+    } else if (result == FT_STORE_CONFLICT) {
+        struct ft_token_view view;
+        char *json = NULL;
+        if (ft_registry_find(ft_pipeline_registry(app->pipeline), existing, &view)) {
+            answer_accepted(resp, existing, view.state == FT_TOKEN_WAITING ? view.position : 0, view.rate_per_sec);
+        } else if ((result = ft_store_request_outcome(db, existing, pd->cmd.user_id, &json)) == FT_STORE_OK) {
+            answer_accepted(resp, existing, 0, 0); /* decided already */
+        } else if (result != FT_STORE_NOT_FOUND) {
+            ft_respond_stored(resp, result, 202, NULL, "");
+        } else if (age_ms < IDEMPOTENCY_STALE_MS) {
+            in_progress(req, resp);
+        } else if ((result = ft_store_idempotency_rebind(db, pd->cmd.user_id, pd->key, existing, pd->cmd.token)) ==
+                   FT_STORE_OK) {
+            ft_log_warn("reservation.key_taken_over", "rid=%s age_ms=%" PRId64, req->request_id, age_ms);
+            claimed = true;
+        } else if (result == FT_STORE_NOT_FOUND) {
+            in_progress(req, resp); /* another retry took it over first */
+        } else {
+            ft_respond_stored(resp, result, 202, NULL, "");
+        }
+        free(json);
+    } else {
+        ft_respond_stored(resp, result, 202, NULL, "");
+    }
+    ft_db_release(app->db, db);
+    pd->key_bound = claimed;
+    return claimed ? KEY_CLAIMED : KEY_ANSWERED;
+}
+
+/* Why no command can be queued now, or NULL when one can. */
+static const char *queue_refusal(struct ft_app *app)
+{
+    if (ft_registry_saturated(ft_pipeline_registry(app->pipeline)))
+        return "the reservation queue is full; try again shortly"; /* a new token could not be followed */
+    if (ft_pipeline_partitions(app->pipeline) <= 0)
+        return "the reservation queue is unreachable; try again shortly"; /* no broker has answered yet */
+    return NULL;
+}
+
+void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    struct ft_catalog *catalog = ft_pipeline_catalog(app->pipeline);
+    const char *key = ft_request_header(req, "Idempotency-Key");
+    struct ft_error err;
+    if (key != NULL && !ft_idempotency_key_valid(key)) {
+        (void)ft_fail(&err, 400, "INVALID_HEADER", "Idempotency-Key",
+                      "'Idempotency-Key' must be 1 to %d printable ASCII characters", FT_IDEMPOTENCY_KEY_MAX);
+        ft_respond_error(resp, &err);
+        return;
+    }
+    if (!ft_catalog_loaded(catalog)) {
+        ft_respond_fail(resp, 503, "UNAVAILABLE", "the catalog is not loaded yet; try again shortly");
+        return;
+    }
+    struct pending *pd = calloc(1, sizeof *pd);
+    if (pd == NULL) {
+        ft_respond_fail(resp, 503, "UNAVAILABLE", "the server is out of memory; try again shortly");
+        return;
+    }
+    if (!ft_reservation_read(req->body, req->body_len, catalog, &pd->cmd, &err)) {
+        free(pd);
+        ft_respond_error(resp, &err);
+        return;
+    }
+    const char *refusal = queue_refusal(app);
+    if (refusal != NULL) {
+        free(pd);
+        ft_pipeline_count_refused(app->pipeline);
+        ft_respond_fail(resp, 503, "UNAVAILABLE", refusal);
+        return;
+    }
+    pd->app = app;
+    pd->delivery.done = delivered;
+    pd->cmd.ts_ms = wall_ms();
+    pd->cmd.user_id = req->caller.user_id;
+    pd->cmd.hold_seconds = app->config->hold_seconds;
+    ft_request_token_new(pd->cmd.token);
+    pd->partition = ft_kafka_schedule_partition(pd->cmd.schedule_id, ft_pipeline_partitions(app->pipeline));
+    snprintf(pd->request_id, sizeof pd->request_id, "%s", req->request_id);
+    if (key != NULL) {
+        snprintf(pd->key, sizeof pd->key, "%s", key);
+        if (claim_key(app, req, pd, resp) == KEY_ANSWERED) {
+            free(pd);
+            return;
+        }
+    }
+    char payload[1024];
+    size_t len = ft_command_encode(&pd->cmd, payload, sizeof payload);
+    /* Suspend first, then produce: the delivery report may come at once, on another thread. */
+    if (len == 0 || (pd->async = ft_async_defer(req, finish, release, pd)) == NULL) { /* neither can happen */
+        pd->err = RD_KAFKA_RESP_ERR__FAIL;
+        release(pd);
+        ft_respond_fail(resp, 500, "INTERNAL", "internal error");
+        return;
+    }
+    rd_kafka_resp_err_t queued =
+        ft_pipeline_produce(app->pipeline, pd->partition, pd->cmd.schedule_id, payload, len, &pd->delivery);
+    if (queued != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        pd->err = queued;
+        ft_async_resume(pd->async); /* finish answers 503 and frees the key */
+    }
+}
+
+/* --- polling ---------------------------------------------------------------------------- */
+
+static json_t *waiting_doc(const char *token, int64_t position, double rate)
+{
+    int64_t eta = ft_wait_eta_ms(position, rate);
+    return json_pack("{s:s, s:s, s:I, s:o, s:i}", "token", token, "status", "WAITING", "position",
+                     (json_int_t)position, "etaMs", eta >= 0 ? json_integer((json_int_t)eta) : json_null(),
+                     "pollAfterMs", ft_wait_poll_after_ms(position, rate));
+}
+
+static int seat_place_order(const void *a, const void *b)
+{
+    const struct ft_catalog_seat *x = a, *y = b;
+    if (x->row != y->row)
+        return x->row < y->row ? -1 : 1;
+    return (x->number > y->number) - (x->number < y->number);
+}
+
+/* A HELD answer from memory; NULL when the catalog cannot describe its seats. */
+static json_t *held_doc(struct ft_app *app, const char *token, const struct ft_token_view *view)
+{
+    struct ft_catalog_seat seats[FT_SEATS_PER_REQUEST_MAX];
+    size_t count = (size_t)view->seat_count;
+    if (count == 0 ||
+        !ft_catalog_describe(ft_pipeline_catalog(app->pipeline), view->schedule_id, view->seat_ids, count, seats))
+        return NULL;
+    qsort(seats, count, sizeof seats[0], seat_place_order);
+    json_t *list = json_array();
+    for (size_t i = 0; i < count; i++)
+        json_array_append_new(list, json_pack("{s:I, s:i, s:i, s:s, s:I}", "id", (json_int_t)seats[i].id, "row",
+                                              seats[i].row, "number", seats[i].number, "grade",
+                                              ft_grade_name((enum ft_grade)seats[i].grade), "price",
+                                              (json_int_t)seats[i].price));
+    /* Whole seconds, as PostgreSQL's api_timestamp writes them, so both answers agree. */
+    time_t expires = (time_t)(view->expires_at_ms / 1000);
+    struct tm utc;
+    char expires_at[32];
+    gmtime_r(&expires, &utc);
+    strftime(expires_at, sizeof expires_at, "%Y-%m-%dT%H:%M:%SZ", &utc);
+    return json_pack("{s:s, s:s, s:I, s:o, s:I, s:s}", "token", token, "status", "HELD", "reservationId",
+                     (json_int_t)view->reservation_id, "seats", list, "amount", (json_int_t)view->amount,
+                     "expiresAt", expires_at);
+}
+
+static void not_found(struct ft_response *resp)
+{
+    ft_respond_fail(resp, 404, "NOT_FOUND", "no reservation request of yours has this token");
+}
+
+/* Answers from PostgreSQL; `waiting` is the fallback when it has no outcome yet. */
+static void answer_from_store(struct ft_app *app, const struct ft_request *req, const char *token, bool waiting,
+                              struct ft_response *resp)
+{
+    PGconn *db = ft_handler_db(app, resp);
+    if (db == NULL)
+        return;
+    char *json = NULL;
+    enum ft_store_result result = ft_store_request_outcome(db, token, req->caller.user_id, &json);
+    ft_db_release(app->db, db);
+    if (result == FT_STORE_NOT_FOUND && waiting) {
+        ft_respond_json(resp, 200, waiting_doc(token, 0, 0));
+    } else if (result == FT_STORE_NOT_FOUND && (!ft_pipeline_caught_up(app->pipeline) ||
+                                                ft_registry_saturated(ft_pipeline_registry(app->pipeline)))) {
+        /* it may be a token this server has not read yet, or could not keep */
+        ft_respond_fail(resp, 503, "UNAVAILABLE", "this server is still reading the queue; ask again shortly");
+    } else {
+        ft_respond_stored(resp, result, 200, json, "no reservation request of yours has this token");
+        return; /* json freed */
+    }
+    free(json);
+}
+
+void ft_handle_reservation_request_get(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    const char *slash = strrchr(req->path, '/');
+    const char *token = slash != NULL ? slash + 1 : "";
+    if (!ft_request_token_valid(token)) { /* like a path id that is not a number */
+        ft_respond_fail(resp, 400, "INVALID_ID", "a request token is 22 characters of A-Z, a-z, 0-9, - and _");
+        return;
+    }
+    struct ft_token_view view;
+    if (!ft_registry_find(ft_pipeline_registry(app->pipeline), token, &view)) {
+        answer_from_store(app, req, token, false, resp);
+        return;
+    }
+    if (view.user_id != req->caller.user_id) { /* someone else's token is nobody's */
+        not_found(resp);
+        return;
+    }
+    json_t *doc = NULL;
+    switch (view.state) {
+    case FT_TOKEN_WAITING:
+        doc = waiting_doc(token, view.position, view.rate_per_sec);
+        break;
+    case FT_TOKEN_HELD:
+        doc = held_doc(app, token, &view);
+        break;
+    case FT_TOKEN_REJECTED:
+        doc = json_pack("{s:s, s:s, s:s}", "token", token, "status", "REJECTED", "code", view.reject_code);
+        break;
+    case FT_TOKEN_IN_STORE:
+        break;
+    }
+    if (doc != NULL)
+        ft_respond_json(resp, 200, doc);
+    else
+        answer_from_store(app, req, token, view.state == FT_TOKEN_IN_STORE, resp);
+}
+
+/* --- hooks on other routes --------------------------------------------------------------- */
+
+void ft_handle_schedule_create_cached(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    ft_handle_schedule_create(app, req, resp);
+    if (resp->status != 201 || resp->body == NULL)
+        return;
+    json_t *doc = json_loads(resp->body, 0, NULL);
+    json_int_t id = json_integer_value(json_object_get(doc, "id"));
+    json_decref(doc);
+    if (id > 0)
+        ft_pipeline_catalog_refresh(app->pipeline, (int64_t)id);
+}
+
+void ft_handle_metrics_with_pipeline(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    ft_handle_metrics(app, req, resp);
+    if (resp->status != 200 || resp->body == NULL)
+        return;
+    char *extra = ft_pipeline_metrics(app->pipeline);
+    if (extra == NULL)
+        return;
+    size_t have = strlen(resp->body), more = strlen(extra);
+    char *joined = realloc(resp->body, have + more + 1);
+    if (joined != NULL) {
+        memcpy(joined + have, extra, more + 1);
+        resp->body = joined;
+    }
+    free(extra);
+}

@@ -1,0 +1,34 @@
+#include "request_token.h"
+
+#include <sodium.h>
+#include <string.h>
+
+#define TOKEN_BYTES 16
+
+void ft_request_token_new(char out[FT_REQUEST_TOKEN_SIZE])
+{
+    unsigned char random[TOKEN_BYTES];
+    randombytes_buf(random, sizeof random);
+    /* 16 bytes are 22 characters without padding; the buffer holds them and the NUL. */
+    sodium_bin2base64(out, FT_REQUEST_TOKEN_SIZE, random, sizeof random, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+bool ft_request_token_valid(const char *text)
+{
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    return text != NULL && strlen(text) == FT_REQUEST_TOKEN_SIZE - 1 &&
+           strspn(text, alphabet) == FT_REQUEST_TOKEN_SIZE - 1;
+}
+
+bool ft_idempotency_key_valid(const char *key)
+{
+    if (key == NULL)
+        return false;
+    size_t len = strlen(key);
+    if (len < 1 || len > FT_IDEMPOTENCY_KEY_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)key[i] < 0x20 || (unsigned char)key[i] > 0x7E)
+            return false;
+    return true;
+}
