@@ -32,6 +32,9 @@ void ft_handle_schedule_create_cached(struct ft_app *app, const struct ft_reques
 /* ft_handle_metrics, followed by the reservation pipeline's metrics. */
 void ft_handle_metrics_with_pipeline(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 
+void ft_handle_my_reservations(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
+void ft_handle_reservation_cancel(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
+
 void ft_handle_healthz(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 void ft_handle_readyz(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 void ft_handle_metrics(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);

@@ -15,6 +15,8 @@
     X("GET", "/api/v1/seats/{scheduleId}", ft_handle_seat_map, FT_ACCESS_PUBLIC, false)          \
     X("POST", "/api/v1/reservations", ft_handle_reservation_create, FT_ACCESS_USER, true)        \
     X("GET", "/api/v1/reservations/requests/{token}", ft_handle_reservation_request_get, FT_ACCESS_USER, false) \
+    X("GET", "/api/v1/reservations/my", ft_handle_my_reservations, FT_ACCESS_USER, false)        \
+    X("DELETE", "/api/v1/reservations/{id}", ft_handle_reservation_cancel, FT_ACCESS_USER, false) \
     X("GET", "/healthz", ft_handle_healthz, FT_ACCESS_PUBLIC, false)                             \
     X("GET", "/readyz", ft_handle_readyz, FT_ACCESS_PUBLIC, false)                               \
     X("GET", "/metrics", ft_handle_metrics_with_pipeline, FT_ACCESS_PUBLIC, false)

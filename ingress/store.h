@@ -8,6 +8,7 @@
 #define FT_INGRESS_STORE_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ft/auth_token.h"
@@ -89,6 +90,21 @@ enum ft_store_result ft_store_idempotency_rebind(PGconn *db, int64_t user_id, co
  * RequestStatus, HELD with its seats or REJECTED). NOT_FOUND when that user has no
  * decided request with this token. */
 enum ft_store_result ft_store_request_outcome(PGconn *db, const char *token, int64_t user_id, char **json);
+
+/* --- the owner's reservations (store_owner.c) --- */
+
+/* *json: MyReservations, the newest 100 first. */
+enum ft_store_result ft_store_my_reservations(PGconn *db, int64_t user_id, char **json);
+
+struct ft_owned_reservation {
+    int64_t schedule_id;
+    char status[16];  /* HELD, PAID, CANCELLED, EXPIRED as stored */
+    bool past_expiry; /* a HELD one whose time is up */
+};
+
+/* Reads a reservation of user_id; NOT_FOUND when it does not exist or is someone else's. */
+enum ft_store_result ft_store_reservation_of(PGconn *db, int64_t reservation_id, int64_t user_id,
+                                            struct ft_owned_reservation *out);
 
 /* Runs a query whose one row and column is a JSON document; the shared tail of the above. */
 enum ft_store_result ft_store_json_row(PGconn *db, const char *what, const char *sql, int nparams,

@@ -161,6 +161,9 @@ class Api:
     def post(self, path, body=_NO_JSON, **kw):
         return self.call("POST", path, json_body=body, **kw)
 
+    def delete(self, path, **kw):
+        return self.call("DELETE", path, **kw)
+
     def healthy(self):
         resp = self.get("/healthz")
         assert resp.status_code == 200, f"server unhealthy: {describe(resp)}"

@@ -1,0 +1,134 @@
+/*
+ * The owner's actions on their reservations: GET /api/v1/reservations/my and
+ * DELETE /api/v1/reservations/{id}.
+ *
+ * A cancel changes seat state, so it goes through the schedule's partition like every
+ * other seat change: the ingress checks ownership and status, puts a CANCEL command on
+ * the partition, and answers 202 once Kafka has it. The worker ends the hold only if it
+ * is still the owner's live, unpaid hold at that point of the log, so a repeated cancel
+ * changes nothing, and a cancel can never release seats that were sold again.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "exchange.h"
+#include "ft/kafka_client.h"
+#include "ft/log.h"
+#include "handlers.h"
+#include "pipeline.h"
+#include "response.h"
+
+void ft_handle_my_reservations(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    PGconn *db = ft_handler_db(app, resp);
+    if (db == NULL)
+        return;
+    char *json = NULL;
+    enum ft_store_result result = ft_store_my_reservations(db, req->caller.user_id, &json);
+    ft_db_release(app->db, db);
+    ft_respond_stored(resp, result, 200, json, "");
+}
+
+/* One cancel from the handler to its deferred answer. */
+struct pending_cancel {
+    struct ft_delivery delivery; /* first: see cancel_delivered() */
+    struct ft_app *app;
+    struct ft_async *async;
+    int64_t reservation_id;
+    char request_id[65];
+    rd_kafka_resp_err_t err; /* written before the resume, read after it */
+};
+
+static void cancel_delivered(struct ft_delivery *delivery, rd_kafka_resp_err_t err, int32_t partition, int64_t offset)
+{
+    struct pending_cancel *pc = (struct pending_cancel *)(void *)((char *)delivery - offsetof(struct pending_cancel, delivery));
+    pc->err = err;
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
+        ft_log_info("reservation.cancel_queued", "rid=%s reservation=%" PRId64 " partition=%d offset=%" PRId64,
+                    pc->request_id, pc->reservation_id, partition, offset);
+    ft_async_resume(pc->async);
+}
+
+static void cancel_finish(void *ctx, struct ft_response *resp)
+{
+    struct pending_cancel *pc = ctx;
+    if (pc->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ft_respond_fail(resp, 503, "UNAVAILABLE", "the reservation queue did not take the cancel; try again shortly");
+        return;
+    }
+    ft_respond_json(resp, 202,
+                    json_pack("{s:I, s:s}", "id", (json_int_t)pc->reservation_id, "status", "CANCELLING"));
+}
+
+static void cancel_release(void *ctx)
+{
+    free(ctx);
+}
+
+static int64_t wall_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Puts the CANCEL on the partition and defers the answer to the delivery report. */
+static void queue_cancel(struct ft_app *app, const struct ft_request *req, const struct ft_owned_reservation *owned,
+                         struct ft_response *resp)
+{
+    int32_t partitions = ft_pipeline_partitions(app->pipeline);
+    struct pending_cancel *pc = partitions > 0 ? calloc(1, sizeof *pc) : NULL;
+    if (pc == NULL) {
+        ft_respond_fail(resp, 503, "UNAVAILABLE", "the reservation queue is not reachable; try again shortly");
+        return;
+    }
+    struct ft_command cmd = { .type = FT_CMD_CANCEL, .ts_ms = wall_ms(), .schedule_id = owned->schedule_id,
+                              .user_id = req->caller.user_id, .reservation_id = req->path_id };
+    char payload[256];
+    size_t len = ft_command_encode(&cmd, payload, sizeof payload);
+    pc->app = app;
+    pc->reservation_id = req->path_id;
+    pc->delivery.done = cancel_delivered;
+    snprintf(pc->request_id, sizeof pc->request_id, "%s", req->request_id);
+    /* Suspend first, then produce: the delivery report may come at once, on another thread. */
+    if (len == 0 || (pc->async = ft_async_defer(req, cancel_finish, cancel_release, pc)) == NULL) {
+        free(pc);
+        ft_respond_fail(resp, 500, "INTERNAL", "internal error");
+        return;
+    }
+    rd_kafka_resp_err_t queued = ft_pipeline_produce(
+        app->pipeline, ft_kafka_schedule_partition(owned->schedule_id, partitions), owned->schedule_id, payload, len,
+        &pc->delivery);
+    if (queued != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        pc->err = queued;
+        ft_async_resume(pc->async); /* cancel_finish answers 503 */
+    }
+}
+
+void ft_handle_reservation_cancel(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    PGconn *db = ft_handler_db(app, resp);
+    if (db == NULL)
+        return;
+    struct ft_owned_reservation owned;
+    enum ft_store_result result = ft_store_reservation_of(db, req->path_id, req->caller.user_id, &owned);
+    ft_db_release(app->db, db);
+    if (result != FT_STORE_OK) {
+        ft_respond_stored(resp, result, 200, NULL, "you have no reservation with this id");
+        return;
+    }
+    if (strcmp(owned.status, "PAID") == 0) {
+        ft_respond_fail(resp, 409, "RESERVATION_PAID", "a paid reservation is cancelled with a refund, not here");
+        return;
+    }
+    if (strcmp(owned.status, "HELD") != 0 || owned.past_expiry) {
+        /* Already over: answering its state again changes nothing. */
+        const char *status = strcmp(owned.status, "HELD") == 0 ? "EXPIRED" : owned.status;
+        ft_respond_json(resp, 200, json_pack("{s:I, s:s}", "id", (json_int_t)req->path_id, "status", status));
+        return;
+    }
+    queue_cancel(app, req, &owned, resp);
+}
