@@ -9,6 +9,7 @@
 #include "http_metrics.h"
 
 struct ft_pipeline;
+struct ft_seat_map_cache;
 
 struct ft_app {
     const struct ft_config *config;
@@ -16,7 +17,11 @@ struct ft_app {
     rd_kafka_t *producer; /* readiness probe (/readyz) */
     struct ft_pipeline *pipeline; /* reservation commands, the token registry and the catalog (pipeline.h) */
     struct ft_http_metrics *metrics;
+    struct ft_seat_map_cache *seat_maps; /* live seat maps, each read at most every SEAT_MAP_TTL_MS */
 };
+
+/* How stale a seat map may be: holds and sales show well within a second. */
+#define FT_SEAT_MAP_TTL_MS 250
 
 /* How long a handler waits for a free PostgreSQL connection before answering 503. */
 #define FT_DB_ACQUIRE_MS 2000

@@ -1,5 +1,8 @@
+#include <time.h>
+
 #include "ft/ids.h"
 #include "handlers.h"
+#include "seat_map_cache.h"
 #include "response.h"
 
 #define PAGE_MAX 1000000
@@ -54,13 +57,28 @@ void ft_handle_concert_get(struct ft_app *app, const struct ft_request *req, str
     ft_respond_stored(resp, result, 200, json, "no concert has this id");
 }
 
+static int64_t monotonic_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
 void ft_handle_seat_map(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
 {
+    char *kept = ft_seat_map_cache_get(app->seat_maps, req->path_id, monotonic_ms());
+    if (kept != NULL) {
+        ft_respond_stored(resp, FT_STORE_OK, 200, kept, "");
+        return;
+    }
     PGconn *db = ft_handler_db(app, resp);
     if (db == NULL)
         return;
     char *json = NULL;
+    int64_t read_at = monotonic_ms();
     enum ft_store_result result = ft_store_seat_map(db, req->path_id, &json);
     ft_db_release(app->db, db);
+    if (result == FT_STORE_OK)
+        ft_seat_map_cache_put(app->seat_maps, req->path_id, json, read_at);
     ft_respond_stored(resp, result, 200, json, "no schedule has this id");
 }

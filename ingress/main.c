@@ -16,6 +16,7 @@
 #include "ft/password.h"
 #include "pipeline.h"
 #include "routes.h"
+#include "seat_map_cache.h"
 #include "server.h"
 
 static void print_line(const char *line)
@@ -56,12 +57,13 @@ static int serve(const struct ft_config *config)
     int threads = config->http_threads > 0 ? config->http_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     app.db = ft_db_pool_new(config->database_url, config->db_pool_size > 0 ? config->db_pool_size : threads);
     app.metrics = ft_http_metrics_new(ft_route_paths, ft_route_count);
+    app.seat_maps = ft_seat_map_cache_new(1024, FT_SEAT_MAP_TTL_MS);
     app.producer = ft_kafka_producer_new(config->kafka_brokers, err, sizeof err);
     int status = EXIT_FAILURE;
     struct ft_server *server = NULL;
     sigset_t stop;
     block_stop_signals(&stop);
-    if (app.db == NULL || app.metrics == NULL) {
+    if (app.db == NULL || app.metrics == NULL || app.seat_maps == NULL) {
         ft_log_error("ingress.start_failed", "error=\"out of memory\"");
     } else if (app.producer == NULL) {
         ft_log_error("ingress.start_failed", "error=\"kafka: %s\"", err);
@@ -86,6 +88,7 @@ static int serve(const struct ft_config *config)
     }
     ft_db_pool_free(app.db);
     ft_http_metrics_free(app.metrics);
+    ft_seat_map_cache_free(app.seat_maps);
     ft_log_info("ingress.stopped", "status=%d", status);
     return status;
 }
