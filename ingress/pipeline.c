@@ -347,10 +347,7 @@ void ft_pipeline_drain(struct ft_pipeline *p, int timeout_ms)
 
 static rd_kafka_t *consumer_new(const struct ft_config *config, char *err, size_t errlen)
 {
-    rd_kafka_conf_t *conf = ft_kafka_conf_new(config->kafka_brokers, err, errlen);
-    if (conf == NULL)
-        return NULL;
-    const char *const settings[][2] = {
+    static const struct ft_kafka_setting settings[] = {
         /* librdkafka's consumer needs a group id, but a consumer that only assigns and never
          * commits does not join the group: every instance reads every partition. */
         { "group.id", "ft-ingress-tail" },
@@ -361,18 +358,8 @@ static rd_kafka_t *consumer_new(const struct ft_config *config, char *err, size_
         { "allow.auto.create.topics", "false" },
         { "fetch.wait.max.ms", "20" },
     };
-    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
-        if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], err, errlen) != RD_KAFKA_CONF_OK) {
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
-    if (rk == NULL) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    rd_kafka_poll_set_consumer(rk);
-    return rk;
+    return ft_kafka_consumer_new(config->kafka_brokers, settings, sizeof settings / sizeof settings[0], NULL, NULL,
+                                 err, errlen);
 }
 
 /*

@@ -263,37 +263,19 @@ static void flush_due(struct worker *w)
 
 static rd_kafka_t *consumer_new(struct worker *w, char *err, size_t errlen)
 {
-    rd_kafka_conf_t *conf = ft_kafka_conf_new(w->config->kafka_brokers, err, errlen);
-    if (conf == NULL)
-        return NULL;
-    static const char *const settings[][2] = {
-        { "enable.auto.commit", "false" },     /* the offset lives in PostgreSQL */
+    const struct ft_kafka_setting settings[] = {
+        { "group.id", w->config->worker_group },
+        { "enable.auto.commit", "false" }, /* the offset lives in PostgreSQL */
         { "enable.auto.offset.store", "false" },
         { "auto.offset.reset", "earliest" },
         { "partition.assignment.strategy", "roundrobin" }, /* eager: assign/revoke whole lists */
-        { "session.timeout.ms", "6000" },  /* a dead worker's partitions move within seconds */
+        { "session.timeout.ms", "6000" },                   /* a dead worker's partitions move within seconds */
         { "heartbeat.interval.ms", "1500" },
         { "fetch.wait.max.ms", "10" },
         { "enable.partition.eof", "false" },
     };
-    for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
-        if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], err, errlen) != RD_KAFKA_CONF_OK) {
-            rd_kafka_conf_destroy(conf);
-            return NULL;
-        }
-    if (rd_kafka_conf_set(conf, "group.id", w->config->worker_group, err, errlen) != RD_KAFKA_CONF_OK) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    rd_kafka_conf_set_rebalance_cb(conf, on_rebalance);
-    rd_kafka_conf_set_opaque(conf, w);
-    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, err, errlen);
-    if (rk == NULL) {
-        rd_kafka_conf_destroy(conf);
-        return NULL;
-    }
-    rd_kafka_poll_set_consumer(rk);
-    return rk;
+    return ft_kafka_consumer_new(w->config->kafka_brokers, settings, sizeof settings / sizeof settings[0], on_rebalance,
+                                 w, err, errlen);
 }
 
 static bool subscribe(struct worker *w)

@@ -45,6 +45,31 @@ static rd_kafka_t *client_new(rd_kafka_type_t type, const char *brokers, bool id
     return rk;                       /* on success it belongs to the handle */
 }
 
+rd_kafka_t *ft_kafka_consumer_new(
+    const char *brokers, const struct ft_kafka_setting *settings, size_t count,
+    void (*rebalance)(rd_kafka_t *, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t *, void *), void *opaque,
+    char *errstr, size_t errlen)
+{
+    rd_kafka_conf_t *conf = ft_kafka_conf_new(brokers, errstr, errlen);
+    if (conf == NULL)
+        return NULL;
+    for (size_t i = 0; i < count; i++)
+        if (!conf_set(conf, settings[i].name, settings[i].value, errstr, errlen)) {
+            rd_kafka_conf_destroy(conf);
+            return NULL;
+        }
+    if (rebalance != NULL)
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance);
+    rd_kafka_conf_set_opaque(conf, opaque);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, errlen);
+    if (rk == NULL) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
+    rd_kafka_poll_set_consumer(rk);
+    return rk;
+}
+
 rd_kafka_t *ft_kafka_producer_new(const char *brokers, char *errstr, size_t errlen)
 {
     return client_new(RD_KAFKA_PRODUCER, brokers, true, errstr, errlen);

@@ -17,6 +17,21 @@
 __attribute__((warn_unused_result)) rd_kafka_conf_t *ft_kafka_conf_new(const char *brokers, char *errstr,
                                                                         size_t errlen);
 
+/* One librdkafka setting: name and value. */
+struct ft_kafka_setting {
+    const char *name, *value;
+};
+
+/*
+ * Creates a consumer: conf from ft_kafka_conf_new, then `settings` (group.id among
+ * them), then rebalance (may be NULL) with opaque. Its main queue is the consumer's, so
+ * rd_kafka_consumer_poll serves callbacks. NULL with errstr filled on a refusal.
+ */
+__attribute__((warn_unused_result)) rd_kafka_t *ft_kafka_consumer_new(
+    const char *brokers, const struct ft_kafka_setting *settings, size_t count,
+    void (*rebalance)(rd_kafka_t *, rd_kafka_resp_err_t, rd_kafka_topic_partition_list_t *, void *), void *opaque,
+    char *errstr, size_t errlen);
+
 /*
  * Creates a producer for `brokers` with idempotence on (acks=all, safe retries).
  * Returns NULL and fills errstr on a configuration error.
