@@ -14,6 +14,7 @@
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "ft/password.h"
+#include "ft/program.h"
 #include "pipeline.h"
 #include "routes.h"
 #include "seat_map_cache.h"
@@ -105,12 +106,8 @@ int main(int argc, char **argv)
         return strcmp(argv[1], "--help") == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
     }
     struct ft_config config;
-    char err[256];
-    if (!ft_config_load(&config, ft_env_process, FT_CONFIG_NEED_JWT, err, sizeof err)) {
-        fprintf(stderr, "ft-ingress: %s\n", err);
+    if (!ft_program_configure("ft-ingress", FT_CONFIG_NEED_JWT, &config))
         return EXIT_FAILURE;
-    }
-    (void)ft_log_set_level(config.log_level);
     if (!ft_password_init()) {
         ft_log_error("ingress.start_failed", "error=\"libsodium did not initialise\"");
         return EXIT_FAILURE;
