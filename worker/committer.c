@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "publish.h"
 
@@ -15,8 +16,8 @@ struct ft_committer {
     pthread_mutex_t lock;
     pthread_cond_t changed;
     PGconn *db;
-    const char *topic_commands, *topic_outcomes;
-    rd_kafka_t *producer;
+    const char *topic_commands, *topic_outcomes, *brokers;
+    rd_kafka_t *producer; /* the committer thread's own; NULL: publish nothing */
     volatile sig_atomic_t *worker_stop; /* once the worker is asked to stop, a failed batch is tried once */
     atomic_bool stopping;
     enum job_state state;
@@ -64,8 +65,11 @@ static void *run(void *arg)
         int64_t started = micros_now();
         c->result.status = store(c, c->partition, c->epoch, &c->result.batch);
         c->result.micros = micros_now() - started;
-        if (c->result.status == FT_WSTORE_OK && c->producer != NULL)
+        if (c->result.status == FT_WSTORE_OK && c->producer != NULL) {
             ft_publish_batch(c->producer, c->topic_outcomes, c->partition, &c->result.batch, c->rate_per_sec);
+            /* Without progress messages the ingress instances would think every token waits. */
+            (void)ft_kafka_producer_revive(&c->producer, c->brokers);
+        }
 
         pthread_mutex_lock(&c->lock);
         c->state = JOB_DONE;
@@ -75,21 +79,29 @@ static void *run(void *arg)
     return NULL;
 }
 
-struct ft_committer *ft_committer_start(const char *db_url, const char *topic_commands, rd_kafka_t *producer,
+struct ft_committer *ft_committer_start(const char *db_url, const char *topic_commands, const char *brokers,
                                         const char *topic_outcomes, volatile sig_atomic_t *worker_stop)
 {
     struct ft_committer *c = calloc(1, sizeof *c);
     if (c == NULL)
         return NULL;
+    char err[512];
+    if (brokers != NULL && (c->producer = ft_kafka_producer_new(brokers, err, sizeof err)) == NULL) {
+        ft_log_error("worker.producer_failed", "error=\"%s\"", err);
+        free(c);
+        return NULL;
+    }
     c->db = PQconnectdb(db_url);
     c->topic_commands = topic_commands;
     c->topic_outcomes = topic_outcomes;
-    c->producer = producer;
+    c->brokers = brokers;
     c->worker_stop = worker_stop;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->changed, NULL);
     if (pthread_create(&c->thread, NULL, run, c) != 0) {
         PQfinish(c->db);
+        if (c->producer != NULL)
+            rd_kafka_destroy(c->producer);
         free(c);
         return NULL;
     }
@@ -142,6 +154,10 @@ void ft_committer_stop(struct ft_committer *c)
     pthread_mutex_unlock(&c->lock);
     pthread_join(c->thread, NULL);
     PQfinish(c->db);
+    if (c->producer != NULL) {
+        rd_kafka_flush(c->producer, 5000);
+        rd_kafka_destroy(c->producer);
+    }
     pthread_cond_destroy(&c->changed);
     pthread_mutex_destroy(&c->lock);
     free(c);

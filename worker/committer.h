@@ -25,11 +25,12 @@ struct ft_commit_result {
 };
 
 /*
- * Starts the thread with its own connection to db_url. When producer is not NULL,
- * outcomes and progress of each stored batch are published to topic_outcomes. Once
- * *worker_stop is set, a batch that fails is not retried.
+ * Starts the thread with its own connection to db_url. When brokers is not NULL, it
+ * makes a producer of its own and publishes the outcomes and progress of each stored
+ * batch to topic_outcomes (replacing the producer after a fatal error). Once
+ * *worker_stop is set, a batch that fails is not retried. NULL when it cannot start.
  */
-struct ft_committer *ft_committer_start(const char *db_url, const char *topic_commands, rd_kafka_t *producer,
+struct ft_committer *ft_committer_start(const char *db_url, const char *topic_commands, const char *brokers,
                                         const char *topic_outcomes, volatile sig_atomic_t *worker_stop);
 
 /* True while a batch is in flight. */

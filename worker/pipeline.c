@@ -42,7 +42,7 @@ static struct worker_metrics metrics;
 struct worker {
     const struct ft_config *config;
     PGconn *db;
-    rd_kafka_t *consumer, *producer;
+    rd_kafka_t *consumer;
     struct ft_committer *committer;
     struct partition *parts[PARTITIONS_MAX];
     volatile sig_atomic_t *stop;
@@ -320,13 +320,11 @@ bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop
     struct worker w = { .config = config, .stop = stop };
     char err[512];
     w.db = PQconnectdb(config->database_url);
-    w.producer = ft_kafka_producer_new(config->kafka_brokers, err, sizeof err);
-    if (w.producer != NULL)
+    w.committer = ft_committer_start(config->database_url, config->topic_commands, config->kafka_brokers,
+                                     config->topic_outcomes, stop);
+    if (w.committer != NULL)
         w.consumer = consumer_new(&w, err, sizeof err);
-    if (w.producer != NULL)
-        w.committer = ft_committer_start(config->database_url, config->topic_commands, w.producer,
-                                         config->topic_outcomes, stop);
-    bool ok = w.producer != NULL && w.consumer != NULL && w.committer != NULL && subscribe(&w);
+    bool ok = w.consumer != NULL && w.committer != NULL && subscribe(&w);
     if (!ok)
         ft_log_error("worker.start_failed", "error=\"%s\"", err);
     else
@@ -339,7 +337,6 @@ bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop
             rd_kafka_message_destroy(msg);
         }
         flush_due(&w);
-        rd_kafka_poll(w.producer, 0);
     }
     if (w.consumer != NULL) {
         if (w.committer != NULL)
@@ -351,10 +348,6 @@ bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop
     ft_committer_stop(w.committer);
     for (int32_t i = 0; i < PARTITIONS_MAX; i++)
         drop_partition(&w, i);
-    if (w.producer != NULL) {
-        rd_kafka_flush(w.producer, 5000);
-        rd_kafka_destroy(w.producer);
-    }
     PQfinish(w.db);
     return ok && !w.fatal;
 }

@@ -75,6 +75,25 @@ rd_kafka_t *ft_kafka_producer_new(const char *brokers, char *errstr, size_t errl
     return client_new(RD_KAFKA_PRODUCER, brokers, true, errstr, errlen);
 }
 
+bool ft_kafka_producer_revive(rd_kafka_t **producer, const char *brokers)
+{
+    char reason[256];
+    rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(*producer, reason, sizeof reason);
+    if (fatal == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return false;
+    char err[512];
+    rd_kafka_t *fresh = ft_kafka_producer_new(brokers, err, sizeof err);
+    if (fresh == NULL) {
+        ft_log_error("kafka.producer_revive_failed", "error=\"%s\"", err);
+        return false; /* tried again at the next check */
+    }
+    ft_log_warn("kafka.producer_revived", "fatal=\"%s\" reason=\"%s\"", rd_kafka_err2name(fatal), reason);
+    rd_kafka_purge(*producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    rd_kafka_destroy(*producer);
+    *producer = fresh;
+    return true;
+}
+
 bool ft_kafka_reachable(rd_kafka_t *rk, int timeout_ms)
 {
     const struct rd_kafka_metadata *metadata = NULL;

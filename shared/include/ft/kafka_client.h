@@ -49,6 +49,14 @@ __attribute__((warn_unused_result)) bool ft_kafka_partition_count(rd_kafka_t *rk
 /* The partition of a schedule's commands: one schedule, one partition, one writer. */
 int32_t ft_kafka_schedule_partition(int64_t schedule_id, int32_t partitions);
 
+/*
+ * librdkafka 2.0.2 can end a disconnect of an idempotent producer in a fatal "sequence
+ * desynchronization" error, after which the handle produces nothing. When *producer is
+ * in that state this replaces it with a new one (what it still queued is purged and
+ * lost: callers must only publish what can be lost) and returns true.
+ */
+bool ft_kafka_producer_revive(rd_kafka_t **producer, const char *brokers);
+
 /* True when a broker answers a metadata request within timeout_ms. */
 bool ft_kafka_reachable(rd_kafka_t *rk, int timeout_ms);
 
