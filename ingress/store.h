@@ -106,6 +106,9 @@ struct ft_owned_reservation {
 enum ft_store_result ft_store_reservation_of(PGconn *db, int64_t reservation_id, int64_t user_id,
                                             struct ft_owned_reservation *out);
 
+/* ft_store_json_row for a query whose one parameter ($1) is an id. */
+enum ft_store_result ft_store_json_by_id(PGconn *db, const char *what, const char *sql, int64_t id, char **json);
+
 /* Runs a query whose one row and column is a JSON document; the shared tail of the above. */
 enum ft_store_result ft_store_json_row(PGconn *db, const char *what, const char *sql, int nparams,
                                        const char *const *params, char **json);

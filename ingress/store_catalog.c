@@ -32,10 +32,7 @@ enum ft_store_result ft_store_concert_page(PGconn *db, int64_t page, int64_t siz
 
 enum ft_store_result ft_store_concert_get(PGconn *db, int64_t concert_id, char **json)
 {
-    char id[24];
-    snprintf(id, sizeof id, "%" PRId64, concert_id);
-    const char *params[] = { id };
-    return ft_store_json_row(
+    return ft_store_json_by_id(
         db, "concert_get",
         "SELECT json_build_object("
         " 'id', c.id, 'title', c.title, 'artist', c.artist, 'description', c.description,"
@@ -48,15 +45,12 @@ enum ft_store_result ft_store_concert_get(PGconn *db, int64_t concert_id, char *
         "  ) ORDER BY s.starts_at, s.id)"
         "  FROM schedules s JOIN venues v ON v.id = s.venue_id WHERE s.concert_id = c.id), '[]'))"
         " FROM concerts c WHERE c.id = $1",
-        1, params, json);
+        concert_id, json);
 }
 
 enum ft_store_result ft_store_seat_map(PGconn *db, int64_t schedule_id, char **json)
 {
-    char id[24];
-    snprintf(id, sizeof id, "%" PRId64, schedule_id);
-    const char *params[] = { id };
-    return ft_store_json_row(
+    return ft_store_json_by_id(
         db, "seat_map",
         "SELECT json_build_object("
         " 'scheduleId', s.id, 'concertId', s.concert_id, 'startsAt', api_timestamp(s.starts_at),"
@@ -69,5 +63,5 @@ enum ft_store_result ft_store_seat_map(PGconn *db, int64_t schedule_id, char **j
         "  LEFT JOIN reservations r ON r.id = rs.reservation_id"
         "  WHERE x.schedule_id = s.id), '[]'))"
         " FROM schedules s WHERE s.id = $1",
-        1, params, json);
+        schedule_id, json);
 }

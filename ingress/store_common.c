@@ -1,3 +1,5 @@
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,4 +35,12 @@ enum ft_store_result ft_store_json_row(PGconn *db, const char *what, const char 
         result = FT_STORE_FAILED;
     PQclear(res);
     return result;
+}
+
+enum ft_store_result ft_store_json_by_id(PGconn *db, const char *what, const char *sql, int64_t id, char **json)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%" PRId64, id);
+    const char *params[] = { text };
+    return ft_store_json_row(db, what, sql, 1, params, json);
 }

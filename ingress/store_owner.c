@@ -9,12 +9,9 @@
 
 enum ft_store_result ft_store_my_reservations(PGconn *db, int64_t user_id, char **json)
 {
-    char id[24];
-    snprintf(id, sizeof id, "%" PRId64, user_id);
-    const char *params[] = { id };
     /* A hold past its time is shown EXPIRED at once, though the worker ends it only when
      * the expirer's command reaches it. */
-    return ft_store_json_row(
+    return ft_store_json_by_id(
         db, "my_reservations",
         "SELECT json_build_object('items', coalesce(json_agg(json_build_object("
         "   'id', r.id, 'scheduleId', r.schedule_id, 'concertId', s.concert_id, 'concertTitle', c.title,"
@@ -29,7 +26,7 @@ enum ft_store_result ft_store_my_reservations(PGconn *db, int64_t user_id, char 
         " ) ORDER BY r.held_at DESC, r.id DESC), '[]'))"
         " FROM (SELECT * FROM reservations WHERE user_id = $1 ORDER BY held_at DESC, id DESC LIMIT 100) r"
         " JOIN schedules s ON s.id = r.schedule_id JOIN concerts c ON c.id = s.concert_id",
-        1, params, json);
+        user_id, json);
 }
 
 enum ft_store_result ft_store_reservation_of(PGconn *db, int64_t reservation_id, int64_t user_id,

@@ -22,10 +22,7 @@ enum ft_store_result ft_store_user_create(PGconn *db, const char *email, const c
 
 enum ft_store_result ft_store_user_get(PGconn *db, int64_t user_id, char **json)
 {
-    char id[24];
-    snprintf(id, sizeof id, "%" PRId64, user_id);
-    const char *params[] = { id };
-    return ft_store_json_row(db, "user_get", "SELECT " USER_JSON " FROM users WHERE id = $1", 1, params, json);
+    return ft_store_json_by_id(db, "user_get", "SELECT " USER_JSON " FROM users WHERE id = $1", user_id, json);
 }
 
 enum ft_store_result ft_store_user_credentials(PGconn *db, const char *email, int64_t *user_id,
