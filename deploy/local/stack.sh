@@ -190,6 +190,12 @@ print_banner() {
     log in       curl -s -H 'Content-Type: application/json' \\
                    -d '{"email":"$FT_ADMIN_EMAIL","password":"$password"}' \\
                    http://127.0.0.1:$FT_HTTP_PORT/api/v1/users/login
+    reserve      TOKEN=<accessToken from log in>
+                 curl -s -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
+                   -d '{"scheduleId":1,"quantity":2,"grade":"VIP"}' \\
+                   http://127.0.0.1:$FT_HTTP_PORT/api/v1/reservations
+                 then poll GET /api/v1/reservations/requests/<token> with the same header
+    worker       http://127.0.0.1:${FT_WORKER_HTTP_PORT:-8081}/metrics   expirer  http://127.0.0.1:${FT_EXPIRER_HTTP_PORT:-8082}/metrics
     PostgreSQL   psql $FT_DATABASE_URL
     Kafka        $FT_KAFKA_BROKERS
     logs         $FT_LOG_DIR/
