@@ -130,11 +130,22 @@ void ft_committer_submit(struct ft_committer *c, int32_t partition, int64_t epoc
     pthread_mutex_unlock(&c->lock);
 }
 
-bool ft_committer_collect(struct ft_committer *c, bool wait, struct ft_commit_result *result)
+bool ft_committer_collect(struct ft_committer *c, int wait_ms, struct ft_commit_result *result)
 {
+    struct timespec deadline;
+    clock_gettime(CLOCK_REALTIME, &deadline);
+    deadline.tv_sec += wait_ms / 1000;
+    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
+    if (deadline.tv_nsec >= 1000000000L) {
+        deadline.tv_sec++;
+        deadline.tv_nsec -= 1000000000L;
+    }
     pthread_mutex_lock(&c->lock);
-    while (wait && c->state == JOB_QUEUED)
-        pthread_cond_wait(&c->changed, &c->lock);
+    while (wait_ms != 0 && c->state == JOB_QUEUED)
+        if (wait_ms < 0)
+            pthread_cond_wait(&c->changed, &c->lock);
+        else if (pthread_cond_timedwait(&c->changed, &c->lock, &deadline) != 0)
+            break;
     bool done = c->state == JOB_DONE;
     if (done) {
         *result = c->result;

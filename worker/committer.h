@@ -40,9 +40,9 @@ bool ft_committer_busy(struct ft_committer *c);
 void ft_committer_submit(struct ft_committer *c, int32_t partition, int64_t epoch, struct ft_batch *batch,
                          double rate_per_sec);
 
-/* Takes the result of the finished batch: at once (false when none is ready) or waiting for it
- * (false when nothing was in flight). */
-bool ft_committer_collect(struct ft_committer *c, bool wait, struct ft_commit_result *result);
+/* Takes the result of the finished batch, waiting up to wait_ms for it (0: not at all,
+ * negative: as long as it takes). False when none was ready in time or none was in flight. */
+bool ft_committer_collect(struct ft_committer *c, int wait_ms, struct ft_commit_result *result);
 
 /* Stops retrying, joins the thread, closes the connection. Nothing may be in flight. */
 void ft_committer_stop(struct ft_committer *c);

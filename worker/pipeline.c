@@ -18,6 +18,8 @@
 #include "store.h"
 
 #define PARTITIONS_MAX 1024
+/* How long a full batch waits for the one in flight before the worker stops fetching. */
+#define HOLD_BACK_AFTER_MS 2000
 
 /* What the worker holds for one partition it writes. */
 struct partition {
@@ -44,6 +46,7 @@ struct worker {
     PGconn *db;
     rd_kafka_t *consumer;
     struct ft_committer *committer;
+    bool held_back; /* consumption paused: a full batch waits for the committer */
     struct partition *parts[PARTITIONS_MAX];
     volatile sig_atomic_t *stop;
     bool fatal;
@@ -77,12 +80,13 @@ static void drop_partition(struct worker *w, int32_t number)
     atomic_fetch_sub(&metrics.partitions, 1);
 }
 
-/* Takes the finished batch's result, if any (waiting for it when `wait`). */
-static void collect(struct worker *w, bool wait)
+/* Takes the finished batch's result, if any, waiting up to wait_ms (negative: for ever).
+ * True when the committer is free afterwards. */
+static bool collect(struct worker *w, int wait_ms)
 {
     struct ft_commit_result r;
-    if (!ft_committer_collect(w->committer, wait, &r))
-        return;
+    if (!ft_committer_collect(w->committer, wait_ms, &r))
+        return !ft_committer_busy(w->committer);
     struct partition *p = w->parts[r.partition];
     if (r.status == FT_WSTORE_OK) {
         atomic_fetch_add(&metrics.commands, r.batch.commands);
@@ -102,6 +106,7 @@ static void collect(struct worker *w, bool wait)
                     r.partition, r.batch.commands);
     }
     ft_batch_free(&r.batch);
+    return true;
 }
 
 /* Hands the partition's batch to the committer, waiting for the one in flight first. */
@@ -109,7 +114,7 @@ static void submit(struct worker *w, struct partition *p)
 {
     int32_t number = p->number;
     if (ft_committer_busy(w->committer))
-        collect(w, true);
+        collect(w, -1);
     p = w->parts[number]; /* the collected result may have dropped it (fenced) */
     if (p == NULL || p->batch.next_offset < 0)
         return;
@@ -123,7 +128,25 @@ static void submit(struct worker *w, struct partition *p)
 static void flush_now(struct worker *w, struct partition *p)
 {
     submit(w, p);
-    collect(w, true);
+    collect(w, -1);
+}
+
+/*
+ * Pauses (or resumes) fetching on every assigned partition. While a full batch waits
+ * for the committer — PostgreSQL slow or away — the worker goes on polling, so it stays
+ * in the group (max.poll.interval.ms) without piling up decisions in memory.
+ */
+static void hold_back(struct worker *w, bool pause)
+{
+    rd_kafka_topic_partition_list_t *assigned = NULL;
+    if (rd_kafka_assignment(w->consumer, &assigned) == RD_KAFKA_RESP_ERR_NO_ERROR && assigned != NULL) {
+        if (pause)
+            rd_kafka_pause_partitions(w->consumer, assigned);
+        else
+            rd_kafka_resume_partitions(w->consumer, assigned);
+        rd_kafka_topic_partition_list_destroy(assigned);
+    }
+    w->held_back = pause;
 }
 
 /* --- rebalancing ----------------------------------------------------------------- */
@@ -239,16 +262,35 @@ static void handle(struct worker *w, rd_kafka_message_t *msg)
         return; /* not ours (any more) */
     struct partition *p = w->parts[msg->partition];
     decide_message(w, p, msg);
-    if (p->batch.commands >= (size_t)w->config->worker_batch_max)
-        submit(w, p); /* waits only while the previous batch is still being stored */
+    if (p->batch.commands < (size_t)w->config->worker_batch_max)
+        return;
+    /* Usually the batch in flight is stored within milliseconds: wait for it. When
+     * PostgreSQL is slow or away, stop fetching instead and go on polling, so that the
+     * worker stays in its group (max.poll.interval.ms) without piling up decisions. */
+    if (collect(w, HOLD_BACK_AFTER_MS))
+        submit(w, p);
+    else if (!w->held_back)
+        hold_back(w, true);
 }
 
-/* Hands over a batch that has waited long enough, when the committer is free. */
+/*
+ * Hands over the next batch when the committer is free: a full one first (and then,
+ * with none left, consumption resumes), else one that has waited long enough.
+ */
 static void flush_due(struct worker *w)
 {
-    collect(w, false);
+    collect(w, 0);
     if (ft_committer_busy(w->committer))
         return;
+    for (int32_t i = 0; i < PARTITIONS_MAX; i++) {
+        struct partition *p = w->parts[i];
+        if (p != NULL && p->batch.commands >= (size_t)w->config->worker_batch_max) {
+            submit(w, p);
+            return;
+        }
+    }
+    if (w->held_back)
+        hold_back(w, false);
     int64_t now = now_ms();
     for (int32_t i = 0; i < PARTITIONS_MAX; i++) {
         struct partition *p = w->parts[i];
@@ -344,7 +386,7 @@ bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop
         rd_kafka_destroy(w.consumer);
     }
     if (w.committer != NULL)
-        collect(&w, true);
+        collect(&w, -1);
     ft_committer_stop(w.committer);
     for (int32_t i = 0; i < PARTITIONS_MAX; i++)
         drop_partition(&w, i);
@@ -415,12 +457,13 @@ bool ft_pipeline_replay(const struct ft_config *config, int32_t only_partition, 
             handle(&w, msg);
             rd_kafka_message_destroy(msg);
         }
+        flush_due(&w);
     }
     for (int32_t i = 0; ok && i < PARTITIONS_MAX; i++)
         if (w.parts[i] != NULL)
             flush_now(&w, w.parts[i]);
     if (w.committer != NULL)
-        collect(&w, true);
+        collect(&w, -1);
     ok = ok && !*stop && !w.fatal && replay_reached(&w, ends, true) &&
          ft_state_digest(w.db, config->topic_commands, digest);
     ft_committer_stop(w.committer);
