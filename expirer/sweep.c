@@ -6,17 +6,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "ft/clock.h"
 #include "ft/command.h"
 #include "ft/db_pool.h"
 #include "ft/kafka_client.h"
 #include "ft/log.h"
-
-static int64_t wall_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* Delivery reports of one turn: how many came back failed. */
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
@@ -83,7 +77,7 @@ int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *produc
         return -1;
     }
     int rows = PQntuples(res), failures = 0, sent = 0;
-    int64_t now = wall_ms();
+    int64_t now = ft_clock_wall_ms();
     struct ft_sweep_mark next = *mark;
     for (int i = 0; i < rows; i++) {
         int64_t reservation = strtoll(PQgetvalue(res, i, 0), NULL, 10);

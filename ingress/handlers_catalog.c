@@ -1,5 +1,6 @@
 #include <time.h>
 
+#include "ft/clock.h"
 #include "ft/ids.h"
 #include "handlers.h"
 #include "seat_map_cache.h"
@@ -57,16 +58,9 @@ void ft_handle_concert_get(struct ft_app *app, const struct ft_request *req, str
     ft_respond_stored(resp, result, 200, json, "no concert has this id");
 }
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 void ft_handle_seat_map(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
 {
-    char *kept = ft_seat_map_cache_get(app->seat_maps, req->path_id, monotonic_ms());
+    char *kept = ft_seat_map_cache_get(app->seat_maps, req->path_id, ft_clock_monotonic_ms());
     if (kept != NULL) {
         ft_respond_stored(resp, FT_STORE_OK, 200, kept, "");
         return;
@@ -75,7 +69,7 @@ void ft_handle_seat_map(struct ft_app *app, const struct ft_request *req, struct
     if (db == NULL)
         return;
     char *json = NULL;
-    int64_t read_at = monotonic_ms();
+    int64_t read_at = ft_clock_monotonic_ms();
     enum ft_store_result result = ft_store_seat_map(db, req->path_id, &json);
     ft_db_release(app->db, db);
     if (result == FT_STORE_OK)

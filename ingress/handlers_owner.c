@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "exchange.h"
+#include "ft/clock.h"
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "handlers.h"
@@ -68,13 +69,6 @@ static void cancel_release(void *ctx)
     free(ctx);
 }
 
-static int64_t wall_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* Puts the CANCEL on the partition and defers the answer to the delivery report. */
 static void queue_cancel(struct ft_app *app, const struct ft_request *req, const struct ft_owned_reservation *owned,
                          struct ft_response *resp)
@@ -85,7 +79,7 @@ static void queue_cancel(struct ft_app *app, const struct ft_request *req, const
         ft_respond_fail(resp, 503, "UNAVAILABLE", "the reservation queue is not reachable; try again shortly");
         return;
     }
-    struct ft_command cmd = { .type = FT_CMD_CANCEL, .ts_ms = wall_ms(), .schedule_id = owned->schedule_id,
+    struct ft_command cmd = { .type = FT_CMD_CANCEL, .ts_ms = ft_clock_wall_ms(), .schedule_id = owned->schedule_id,
                               .user_id = req->caller.user_id, .reservation_id = req->path_id };
     char payload[256];
     size_t len = ft_command_encode(&cmd, payload, sizeof payload);

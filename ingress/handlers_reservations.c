@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "exchange.h"
+#include "ft/clock.h"
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "handlers.h"
@@ -44,13 +45,6 @@ struct pending {
     rd_kafka_resp_err_t err;
     int64_t offset;
 };
-
-static int64_t wall_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_REALTIME, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 static void answer_accepted(struct ft_response *resp, const char *token, int64_t position, double rate)
 {
@@ -238,7 +232,7 @@ void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *r
     }
     pd->app = app;
     pd->delivery.done = delivered;
-    pd->cmd.ts_ms = wall_ms();
+    pd->cmd.ts_ms = ft_clock_wall_ms();
     pd->cmd.user_id = req->caller.user_id;
     pd->cmd.hold_seconds = app->config->hold_seconds;
     ft_request_token_new(pd->cmd.token);

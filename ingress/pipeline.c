@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ft/clock.h"
 #include "ft/command.h"
 #include "ft/kafka_client.h"
 #include "ft/log.h"
@@ -71,22 +72,13 @@ struct ft_pipeline {
 
 int64_t ft_pipeline_now_ms(void)
 {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+    return ft_clock_monotonic_ms();
 }
 
 /* Sleeps up to ms, or less when the pipeline stops. True when it is stopping. */
 static bool sleep_or_stop(struct ft_pipeline *p, int ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += ms / 1000;
-    until.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = ft_clock_deadline(ms);
     pthread_mutex_lock(&p->wake_lock);
     while (!p->stopping && pthread_cond_timedwait(&p->wake, &p->wake_lock, &until) != ETIMEDOUT)
         ;

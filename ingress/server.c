@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "exchange.h"
+#include "ft/clock.h"
 #include "ft/ids.h"
 #include "ft/log.h"
 #include "response.h"
@@ -400,14 +401,7 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
 
 void ft_server_drain(struct ft_server *server, int timeout_ms)
 {
-    struct timespec until;
-    clock_gettime(CLOCK_REALTIME, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    struct timespec until = ft_clock_deadline(timeout_ms);
     pthread_mutex_lock(&server->lock);
     while (server->deferred > 0 && pthread_cond_timedwait(&server->deferred_done, &server->lock, &until) != ETIMEDOUT)
         ;

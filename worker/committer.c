@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "ft/clock.h"
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "publish.h"
@@ -26,13 +27,6 @@ struct ft_committer {
     double rate_per_sec;
     struct ft_commit_result result;
 };
-
-static int64_t micros_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000000 + t.tv_nsec / 1000;
-}
 
 /* Stores one batch, retrying every half second while PostgreSQL does not take it. */
 static enum ft_worker_store_result store(struct ft_committer *c, int32_t partition, int64_t epoch,
@@ -62,9 +56,9 @@ static void *run(void *arg)
             break;
         pthread_mutex_unlock(&c->lock);
 
-        int64_t started = micros_now();
+        int64_t started = ft_clock_monotonic_us();
         c->result.status = store(c, c->partition, c->epoch, &c->result.batch);
-        c->result.micros = micros_now() - started;
+        c->result.micros = ft_clock_monotonic_us() - started;
         if (c->result.status == FT_WSTORE_OK && c->producer != NULL) {
             ft_publish_batch(c->producer, c->topic_outcomes, c->partition, &c->result.batch, c->rate_per_sec);
             /* Without progress messages the ingress instances would think every token waits. */
@@ -132,14 +126,7 @@ void ft_committer_submit(struct ft_committer *c, int32_t partition, int64_t epoc
 
 bool ft_committer_collect(struct ft_committer *c, int wait_ms, struct ft_commit_result *result)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += wait_ms / 1000;
-    deadline.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = ft_clock_deadline(wait_ms);
     pthread_mutex_lock(&c->lock);
     while (wait_ms != 0 && c->state == JOB_QUEUED)
         if (wait_ms < 0)

@@ -11,6 +11,7 @@
 #include "committer.h"
 #include "decide.h"
 #include <stdio.h>
+#include "ft/clock.h"
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "ft/strbuf.h"
@@ -51,13 +52,6 @@ struct worker {
     volatile sig_atomic_t *stop;
     bool fatal;
 };
-
-static int64_t now_ms(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 /* Reconnects when PostgreSQL went away; false while it cannot be reached. */
 static bool db_ready(struct worker *w)
@@ -118,7 +112,7 @@ static void submit(struct worker *w, struct partition *p)
     p = w->parts[number]; /* the collected result may have dropped it (fenced) */
     if (p == NULL || p->batch.next_offset < 0)
         return;
-    int64_t elapsed = now_ms() - p->batch_started_ms;
+    int64_t elapsed = ft_clock_monotonic_ms() - p->batch_started_ms;
     double rate = (double)p->batch.commands * 1000.0 / (double)(elapsed > 0 ? elapsed : 1);
     p->rate_per_sec = p->rate_per_sec > 0 ? 0.8 * p->rate_per_sec + 0.2 * rate : rate;
     ft_committer_submit(w->committer, p->number, p->epoch, &p->batch, p->rate_per_sec);
@@ -222,7 +216,7 @@ static void decide_message(struct worker *w, struct partition *p, const rd_kafka
     struct ft_command cmd;
     char why[128];
     if (p->batch.next_offset < 0)
-        p->batch_started_ms = now_ms();
+        p->batch_started_ms = ft_clock_monotonic_ms();
     if (!ft_command_decode(msg->payload, msg->len, &cmd, why, sizeof why)) {
         ft_log_warn("worker.command_skipped", "partition=%d offset=%" PRId64 " reason=\"%s\"", p->number, msg->offset,
                     why);
@@ -291,7 +285,7 @@ static void flush_due(struct worker *w)
     }
     if (w->held_back)
         hold_back(w, false);
-    int64_t now = now_ms();
+    int64_t now = ft_clock_monotonic_ms();
     for (int32_t i = 0; i < PARTITIONS_MAX; i++) {
         struct partition *p = w->parts[i];
         if (p != NULL && p->batch.next_offset >= 0 && now - p->batch_started_ms >= w->config->worker_batch_ms) {

@@ -1,3 +1,4 @@
+#include "ft/clock.h"
 #include "ft/db_pool.h"
 
 #include <errno.h>
@@ -62,14 +63,7 @@ static struct slot *slot_of(struct ft_db_pool *pool, PGconn *conn)
 
 PGconn *ft_db_acquire(struct ft_db_pool *pool, int timeout_ms)
 {
-    struct timespec deadline;
-    clock_gettime(CLOCK_REALTIME, &deadline);
-    deadline.tv_sec += timeout_ms / 1000;
-    deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (deadline.tv_nsec >= 1000000000L) {
-        deadline.tv_sec++;
-        deadline.tv_nsec -= 1000000000L;
-    }
+    struct timespec deadline = ft_clock_deadline(timeout_ms);
     struct slot *slot = NULL;
     pthread_mutex_lock(&pool->lock);
     for (;;) {
