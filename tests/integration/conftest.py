@@ -161,3 +161,32 @@ def catalog(server, admin):
     venue = create_venue(server, admin.token)
     return {"concert": concert["id"], "venue": venue["id"],
             "email": admin.email, "password": admin.password}
+
+
+@pytest.fixture
+def topics():
+    """A private pair of commands/outcomes topics, deleted afterwards."""
+    from pipeline_helpers import TopicPair
+    pair = TopicPair(partitions=4)
+    yield pair
+    pair.delete()
+
+
+@pytest.fixture
+def database():
+    """A fresh, migrated database, dropped afterwards; yields its URL."""
+    import secrets
+    from psycopg2 import sql
+    base = os.environ["FT_TEST_DATABASE_URL"]
+    name = "ft_it_ingress_" + secrets.token_hex(4)
+    admin_conn = psycopg2.connect(base)
+    admin_conn.autocommit = True
+    with admin_conn.cursor() as cur:
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = base.rsplit("/", 1)[0] + "/" + name
+    migrate = os.path.join(os.environ["FT_REPO_ROOT"], "deploy", "local", "migrate.sh")
+    subprocess.run([migrate, url], check=True, capture_output=True)
+    yield url
+    with admin_conn.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    admin_conn.close()

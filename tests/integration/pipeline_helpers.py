@@ -17,6 +17,11 @@ from confluent_kafka.admin import AdminClient, NewTopic
 from ft_support import JWT_SECRET, MAX_BODY, Api
 
 BROKERS = os.environ["FT_KAFKA_BROKERS"]
+RESERVE = "/api/v1/reservations"
+
+
+def poll_path(token):
+    return f"/api/v1/reservations/requests/{token}"
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
                    "WARNING: ThreadSanitizer", "ERROR: UndefinedBehaviorSanitizer")
 

@@ -10,8 +10,8 @@ import psycopg2
 import requests
 
 from ft_support import JWT_SECRET
-from test_reservations_worker import (RESERVE, admin_and_schedule, database, poll_path, processes,  # noqa: F401
-                                      topics)
+from pipeline_helpers import RESERVE, poll_path
+from test_reservations_worker import admin_and_schedule, processes  # noqa: F401
 
 BUYERS = 1000
 

@@ -5,9 +5,8 @@ import time
 import psycopg2
 
 from ft_support import describe, new_user
-from pipeline_helpers import Kafka
-from test_reservations_worker import (RESERVE, admin_and_schedule, database, decided, processes,  # noqa: F401
-                                      topics)
+from pipeline_helpers import RESERVE, Kafka
+from test_reservations_worker import admin_and_schedule, decided, processes  # noqa: F401
 
 
 def hold(ingress, user, schedule_id, seat_ids):

@@ -11,21 +11,7 @@ import time
 import pytest
 
 from ft_support import assert_error, create_schedule, describe, new_user
-from pipeline_helpers import Ingress, TopicPair
-
-RESERVE = "/api/v1/reservations"
-
-
-def poll_path(token):
-    return f"/api/v1/reservations/requests/{token}"
-
-
-@pytest.fixture
-def topics():
-    pair = TopicPair(partitions=4)
-    yield pair
-    pair.delete()
-
+from pipeline_helpers import RESERVE, Ingress, poll_path
 
 @pytest.fixture
 def ingresses(tmp_path, topics):

@@ -12,42 +12,9 @@ import time
 
 import psycopg2
 import pytest
-from psycopg2 import sql
 
 from ft_support import create_concert, create_schedule, create_venue, describe, login, new_user
-from pipeline_helpers import SANITIZER_MARKS, Ingress, TopicPair
-
-RESERVE = "/api/v1/reservations"
-
-
-def poll_path(token):
-    return f"/api/v1/reservations/requests/{token}"
-
-
-@pytest.fixture
-def topics():
-    pair = TopicPair(partitions=4)
-    yield pair
-    pair.delete()
-
-
-@pytest.fixture
-def database():
-    """A fresh, migrated database, dropped afterwards; yields its URL."""
-    base = os.environ["FT_TEST_DATABASE_URL"]
-    name = "ft_it_ingress_" + secrets.token_hex(4)
-    admin = psycopg2.connect(base)
-    admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = base.rsplit("/", 1)[0] + "/" + name
-    migrate = os.path.join(os.environ["FT_REPO_ROOT"], "deploy", "local", "migrate.sh")
-    subprocess.run([migrate, url], check=True, capture_output=True)
-    yield url
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-    admin.close()
-
+from pipeline_helpers import RESERVE, SANITIZER_MARKS, Ingress, poll_path
 
 class Worker:
     def __init__(self, topics, database, log_dir):
