@@ -8,6 +8,7 @@
 
 enum setting_type {
     SETTING_STRING, /* copied as it is */
+    SETTING_OPTIONAL, /* copied as it is; may be empty */
     SETTING_INT,    /* decimal integer within [min, max] */
     SETTING_SECRET, /* string that must be present and strong when needed */
     SETTING_LEVEL,  /* one of debug, info, warn, error */
@@ -25,6 +26,8 @@ struct setting {
 
 #define STR(field, name, def, what) \
     { name, SETTING_STRING, offsetof(struct ft_config, field), sizeof(((struct ft_config *)0)->field), 0, 0, def, what }
+#define OPT(field, name, what) \
+    { name, SETTING_OPTIONAL, offsetof(struct ft_config, field), sizeof(((struct ft_config *)0)->field), 0, 0, "", what }
 #define INT(field, name, lo, hi, def, what) \
     { name, SETTING_INT, offsetof(struct ft_config, field), sizeof(int), lo, hi, def, what }
 
@@ -55,6 +58,12 @@ static const struct setting settings[] = {
     INT(expirer_batch, "FT_EXPIRER_BATCH", 1, 100000, "1000", "expire commands sent per sweep at most"),
     INT(expirer_http_port, "FT_EXPIRER_HTTP_PORT", 0, 65535, "8082", "expirer's /healthz and /metrics; 0 = none"),
     INT(worker_http_port, "FT_WORKER_HTTP_PORT", 0, 65535, "8081", "worker's /healthz and /metrics; 0 = none"),
+    OPT(portone_base_url, "FT_PORTONE_BASE_URL", "PortOne REST API v1, e.g. https://api.iamport.kr; empty = payments off"),
+    OPT(portone_imp_key, "FT_PORTONE_IMP_KEY", "PortOne REST API key (a string: leading zeros stay)"),
+    OPT(portone_imp_secret, "FT_PORTONE_IMP_SECRET", "PortOne REST API secret"),
+    INT(portone_timeout_ms, "FT_PORTONE_TIMEOUT_MS", 100, 60000, "5000", "longest a call to PortOne may take"),
+    INT(refund_retry_max_seconds, "FT_REFUND_RETRY_MAX_SECONDS", 1, 86400, "300",
+        "longest wait between two attempts of a refund (the wait doubles from 1 s)"),
 };
 
 static bool parse_int(const char *text, long min, long max, long *out)
@@ -129,6 +138,8 @@ static bool apply(const struct setting *s, const char *value, struct ft_config *
             snprintf(err, errlen, "%s must not be empty", s->name);
             return false;
         }
+        break;
+    case SETTING_OPTIONAL:
         break;
     }
     if (strlen(value) >= s->size) {

@@ -57,6 +57,30 @@ Test(config, strings_stay_strings_even_with_a_leading_zero)
     cr_assert_str_eq(c.jwt_secret, "0" STRONG);
 }
 
+Test(config, portone_settings_arrive_as_the_exact_strings_given)
+{
+    struct ft_config c;
+    char err[256];
+    /* PortOne's REST API keys are digit strings; one that begins with 0 must not lose it. */
+    const char *env[] = { "FT_PORTONE_BASE_URL", "http://127.0.0.1:18090", "FT_PORTONE_IMP_KEY", "0012345678901234",
+                          "FT_PORTONE_IMP_SECRET", "00secret with spaces", NULL };
+    cr_assert(load(env, 0, &c, err), "%s", err);
+    cr_assert_str_eq(c.portone_base_url, "http://127.0.0.1:18090");
+    cr_assert_str_eq(c.portone_imp_key, "0012345678901234");
+    cr_assert_str_eq(c.portone_imp_secret, "00secret with spaces");
+    cr_assert_eq(c.portone_timeout_ms, 5000);
+}
+
+Test(config, payments_are_off_when_portone_is_not_configured)
+{
+    struct ft_config c;
+    char err[256];
+    const char *env[] = { NULL };
+    cr_assert(load(env, 0, &c, err), "%s", err);
+    cr_assert_str_eq(c.portone_base_url, "");
+    cr_assert_str_eq(c.portone_imp_key, "");
+}
+
 Test(config, malformed_and_out_of_range_numbers_are_refused_by_name)
 {
     const char *bad[] = { "80x", "", " 80", "+80", "0", "65536", "08080.0", "99999999999999999999" };

@@ -39,6 +39,11 @@ struct ft_config {
     int expirer_interval_ms;         /* FT_EXPIRER_INTERVAL_MS: time between two sweeps */
     int expirer_batch;               /* FT_EXPIRER_BATCH: expiries sent per sweep at most */
     int expirer_http_port;           /* FT_EXPIRER_HTTP_PORT: the expirer's /healthz and /metrics */
+    char portone_base_url[FT_CONFIG_STR_MAX]; /* FT_PORTONE_BASE_URL: empty = payments off */
+    char portone_imp_key[256];       /* FT_PORTONE_IMP_KEY */
+    char portone_imp_secret[256];    /* FT_PORTONE_IMP_SECRET */
+    int portone_timeout_ms;          /* FT_PORTONE_TIMEOUT_MS: bound of one call to PortOne */
+    int refund_retry_max_seconds;    /* FT_REFUND_RETRY_MAX_SECONDS: longest wait between refund attempts */
 };
 
 /* Which settings a program needs: the JWT secret is required only where tokens are made
