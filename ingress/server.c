@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client_address.h"
 #include "exchange.h"
 #include "ft/clock.h"
 #include "ft/ids.h"
@@ -28,6 +29,7 @@ struct ft_server {
     pthread_mutex_t lock;
     pthread_cond_t deferred_done;
     long deferred; /* exchanges deferred and not yet completed (answer sent, or client gone) */
+    struct ft_trusted_proxies proxies; /* FT_TRUSTED_PROXIES, read once at start */
 };
 
 /* Where an exchange is in its life. */
@@ -42,6 +44,7 @@ struct exchange {
     struct timespec started;
     struct ft_match match;
     char request_id[65];
+    char client[FT_CLIENT_ADDRESS_LEN]; /* who sent it (client_address.h), for the request log */
     char *body; /* NUL-terminated once complete */
     size_t body_len, body_cap;
     bool too_large;
@@ -115,6 +118,38 @@ static void choose_request_id(struct MHD_Connection *conn, char id[65])
     unsigned char random[8];
     randombytes_buf(random, sizeof random);
     sodium_bin2hex(id, 65, random, sizeof random);
+}
+
+/* The X-Forwarded-For values of a request in arrival order; the last ones when there are more. */
+struct forwarded_values {
+    const char *values[8];
+    size_t count;
+};
+
+static enum MHD_Result collect_forwarded(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct forwarded_values *f = cls;
+    if (strcasecmp(key, "X-Forwarded-For") != 0 || value == NULL)
+        return MHD_YES;
+    size_t max = sizeof f->values / sizeof f->values[0];
+    if (f->count == max) {
+        memmove(f->values, f->values + 1, (max - 1) * sizeof f->values[0]);
+        f->count--;
+    }
+    f->values[f->count++] = value;
+    return MHD_YES;
+}
+
+/* Decides who sent the request: the peer, or what trusted proxies say (client_address.h). */
+static void choose_client(const struct ft_server *server, struct MHD_Connection *conn, char out[FT_CLIENT_ADDRESS_LEN])
+{
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    struct forwarded_values forwarded = { .count = 0 };
+    if (server->proxies.count > 0)
+        MHD_get_connection_values(conn, MHD_HEADER_KIND, collect_forwarded, &forwarded);
+    ft_client_address(&server->proxies, info != NULL ? info->client_addr : NULL, forwarded.values, forwarded.count,
+                      out);
 }
 
 static bool body_append(struct exchange *ex, const char *data, size_t size, size_t limit)
@@ -258,9 +293,9 @@ static enum MHD_Result answer(struct ft_server *server, struct MHD_Connection *c
     double seconds = seconds_since(&ex->started);
     size_t route = ex->match.result == FT_MATCH_FOUND ? ex->match.index : ft_route_count;
     ft_http_metrics_observe(server->app->metrics, route, method, status, seconds);
-    ft_log(status >= 500 ? FT_LOG_ERROR : FT_LOG_INFO, "http.request", "rid=%s method=%s route=%s status=%d ms=%.2f",
-           ex->request_id, method, route < ft_route_count ? ft_route_paths[route] : "unmatched", status,
-           seconds * 1000);
+    ft_log(status >= 500 ? FT_LOG_ERROR : FT_LOG_INFO, "http.request",
+           "rid=%s client=%s method=%s route=%s status=%d ms=%.2f", ex->request_id, ex->client, method,
+           route < ft_route_count ? ft_route_paths[route] : "unmatched", status, seconds * 1000);
     return queued;
 }
 
@@ -301,6 +336,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ex->server = server;
         ex->conn = conn;
         choose_request_id(conn, ex->request_id);
+        choose_client(server, conn, ex->client);
         ft_router_match(ft_routes, ft_route_count, method, url, &ex->match);
         const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length != NULL && strtoull(length, NULL, 10) > limit)
@@ -372,6 +408,10 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
+    if (!ft_trusted_proxies_parse(config->trusted_proxies, &server->proxies, err, errlen)) {
+        free(server);
+        return NULL;
+    }
     server->app = app;
     pthread_mutex_init(&server->lock, NULL);
     pthread_cond_init(&server->deferred_done, NULL);
@@ -394,8 +434,8 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         free(server);
         return NULL;
     }
-    ft_log_info("http.listening", "addr=%s port=%d threads=%u max_connections=%d", config->http_addr,
-                config->http_port, threads, config->http_max_connections);
+    ft_log_info("http.listening", "addr=%s port=%d threads=%u max_connections=%d trusted_proxies=%zu",
+                config->http_addr, config->http_port, threads, config->http_max_connections, server->proxies.count);
     return server;
 }
 
