@@ -33,7 +33,13 @@ const char *ft_reject_code_intern(const char *code)
 
 static const char *type_name(enum ft_command_type type)
 {
-    return type == FT_CMD_RESERVE ? "RESERVE" : type == FT_CMD_CANCEL ? "CANCEL" : "EXPIRE";
+    switch (type) {
+    case FT_CMD_RESERVE: return "RESERVE";
+    case FT_CMD_CANCEL: return "CANCEL";
+    case FT_CMD_EXPIRE: return "EXPIRE";
+    case FT_CMD_CONFIRM_PAYMENT: return "CONFIRM_PAYMENT";
+    }
+    return "?";
 }
 
 /* Serialises a document into buf; 0 when it does not fit. Takes the reference. */
@@ -74,6 +80,11 @@ size_t ft_command_encode(const struct ft_command *cmd, char *buf, size_t cap)
         }
     } else {
         json_object_set_new(doc, "reservationId", json_integer((json_int_t)cmd->reservation_id));
+    }
+    if (cmd->type == FT_CMD_CONFIRM_PAYMENT) {
+        json_object_set_new(doc, "impUid", json_string(cmd->payment.imp_uid));
+        json_object_set_new(doc, "merchantUid", json_string(cmd->payment.merchant_uid));
+        json_object_set_new(doc, "amount", json_integer((json_int_t)cmd->payment.amount));
     }
     return dump(doc, buf, cap);
 }
@@ -135,6 +146,30 @@ static bool decode_reserve(const json_t *doc, struct ft_command *cmd, char *err,
     return true;
 }
 
+/* Copies a string member of 1 to cap - 1 printable ASCII characters. */
+static bool printable(const json_t *doc, const char *name, char *out, size_t cap)
+{
+    const char *value = json_string_value(json_object_get(doc, name));
+    size_t len = value ? strlen(value) : 0;
+    if (len == 0 || len >= cap)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if (value[i] < 0x21 || value[i] > 0x7e)
+            return false;
+    memcpy(out, value, len + 1);
+    return true;
+}
+
+static bool decode_confirm(const json_t *doc, struct ft_command *cmd, char *err, size_t errlen)
+{
+    struct ft_payment_ref *p = &cmd->payment;
+    if (!positive(doc, "userId", &cmd->user_id) || !positive(doc, "reservationId", &cmd->reservation_id) ||
+        !positive(doc, "amount", &p->amount) || !printable(doc, "impUid", p->imp_uid, sizeof p->imp_uid) ||
+        !printable(doc, "merchantUid", p->merchant_uid, sizeof p->merchant_uid))
+        return fail(err, errlen, "CONFIRM_PAYMENT needs userId, reservationId, amount, impUid and merchantUid");
+    return true;
+}
+
 bool ft_command_decode(const char *data, size_t len, struct ft_command *cmd, char *err, size_t errlen)
 {
     memset(cmd, 0, sizeof *cmd);
@@ -158,6 +193,9 @@ bool ft_command_decode(const char *data, size_t len, struct ft_command *cmd, cha
         cmd->type = FT_CMD_CANCEL;
         ok = (positive(doc, "userId", &cmd->user_id) && positive(doc, "reservationId", &cmd->reservation_id)) ||
              fail(err, errlen, "CANCEL needs userId and reservationId");
+    } else if (strcmp(type, "CONFIRM_PAYMENT") == 0) {
+        cmd->type = FT_CMD_CONFIRM_PAYMENT;
+        ok = decode_confirm(doc, cmd, err, errlen);
     } else if (strcmp(type, "EXPIRE") == 0) {
         cmd->type = FT_CMD_EXPIRE;
         ok = positive(doc, "reservationId", &cmd->reservation_id) || fail(err, errlen, "EXPIRE needs reservationId");

@@ -48,6 +48,9 @@ static bool command_in_range(const struct ft_command *c)
         return c->user_id > 0 && c->reservation_id > 0;
     case FT_CMD_EXPIRE:
         return c->reservation_id > 0;
+    case FT_CMD_CONFIRM_PAYMENT:
+        return c->user_id > 0 && c->reservation_id > 0 && c->payment.amount > 0 && c->payment.imp_uid[0] != '\0' &&
+               c->payment.merchant_uid[0] != '\0';
     }
     return false;
 }
@@ -62,6 +65,10 @@ static bool same_command(const struct ft_command *a, const struct ft_command *b)
         return false;
     if (a->type == FT_CMD_CANCEL)
         return a->reservation_id == b->reservation_id;
+    if (a->type == FT_CMD_CONFIRM_PAYMENT)
+        return a->reservation_id == b->reservation_id && a->payment.amount == b->payment.amount &&
+               strcmp(a->payment.imp_uid, b->payment.imp_uid) == 0 &&
+               strcmp(a->payment.merchant_uid, b->payment.merchant_uid) == 0;
     if (strcmp(a->token, b->token) != 0 || a->hold_seconds != b->hold_seconds || a->seat_count != b->seat_count)
         return false;
     if (a->seat_count == 0)

@@ -105,6 +105,58 @@ Test(command, cancel_and_expire_round_trip)
     cr_assert_eq(out.user_id, 0);
 }
 
+Test(command, confirm_payment_round_trips_with_leading_zeros_kept)
+{
+    struct ft_command in = { .type = FT_CMD_CONFIRM_PAYMENT, .ts_ms = 1790000000000, .schedule_id = 3, .user_id = 8,
+                             .reservation_id = 1024 * 77 + 5,
+                             .payment = { .imp_uid = "imp_0012345", .merchant_uid = "ft-78853-0a1b", .amount = 99000 } };
+    struct ft_command out = round_trip(&in);
+    assert_common(&in, &out);
+    cr_assert_eq(out.user_id, 8);
+    cr_assert_eq(out.reservation_id, 1024 * 77 + 5);
+    cr_assert_str_eq(out.payment.imp_uid, "imp_0012345");
+    cr_assert_str_eq(out.payment.merchant_uid, "ft-78853-0a1b");
+    cr_assert_eq(out.payment.amount, 99000);
+}
+
+Test(command, confirm_payment_decode_refuses_what_a_refund_could_not_use)
+{
+    const char *bad[] = {
+        /* no impUid, empty, with a space, with a control character, too long */
+        "{\"v\":1,\"type\":\"CONFIRM_PAYMENT\",\"ts\":10,\"scheduleId\":3,\"userId\":4,\"reservationId\":5,"
+        "\"merchantUid\":\"m\",\"amount\":10}",
+        "{\"v\":1,\"type\":\"CONFIRM_PAYMENT\",\"ts\":10,\"scheduleId\":3,\"userId\":4,\"reservationId\":5,"
+        "\"impUid\":\"\",\"merchantUid\":\"m\",\"amount\":10}",
+        "{\"v\":1,\"type\":\"CONFIRM_PAYMENT\",\"ts\":10,\"scheduleId\":3,\"userId\":4,\"reservationId\":5,"
+        "\"impUid\":\"imp 1\",\"merchantUid\":\"m\",\"amount\":10}",
+        "{\"v\":1,\"type\":\"CONFIRM_PAYMENT\",\"ts\":10,\"scheduleId\":3,\"userId\":4,\"reservationId\":5,"
+        "\"impUid\":\"imp\\u0001\",\"merchantUid\":\"m\",\"amount\":10}",
+        /* amount zero, missing merchantUid, missing userId, missing reservationId */
+        "{\"v\":1,\"type\":\"CONFIRM_PAYMENT\",\"ts\":10,\"scheduleId\":3,\"userId\":4,\"reservationId\":5,"
+        "\"impUid\":\"i\",\"merchantUid\":\"m\",\"amount\":0}",
+        "{\"v\":1,\"type\":\"CONFIRM_PAYMENT\",\"ts\":10,\"scheduleId\":3,\"userId\":4,\"reservationId\":5,"
+        "\"impUid\":\"i\",\"amount\":10}",
+        "{\"v\":1,\"type\":\"CONFIRM_PAYMENT\",\"ts\":10,\"scheduleId\":3,\"reservationId\":5,"
+        "\"impUid\":\"i\",\"merchantUid\":\"m\",\"amount\":10}",
+        "{\"v\":1,\"type\":\"CONFIRM_PAYMENT\",\"ts\":10,\"scheduleId\":3,\"userId\":4,"
+        "\"impUid\":\"i\",\"merchantUid\":\"m\",\"amount\":10}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct ft_command cmd;
+        char err[128] = "";
+        cr_assert_not(ft_command_decode(bad[i], strlen(bad[i]), &cmd, err, sizeof err), "accepted %s", bad[i]);
+        cr_assert_str_neq(err, "", "no reason for %s", bad[i]);
+    }
+    char long_uid[300] = "{\"v\":1,\"type\":\"CONFIRM_PAYMENT\",\"ts\":10,\"scheduleId\":3,\"userId\":4,"
+                         "\"reservationId\":5,\"merchantUid\":\"m\",\"amount\":10,\"impUid\":\"";
+    size_t at = strlen(long_uid);
+    memset(long_uid + at, 'x', FT_IMP_UID_SIZE);
+    snprintf(long_uid + at + FT_IMP_UID_SIZE, sizeof long_uid - at - FT_IMP_UID_SIZE, "\"}");
+    struct ft_command cmd;
+    char err[128];
+    cr_assert_not(ft_command_decode(long_uid, strlen(long_uid), &cmd, err, sizeof err), "accepted a 128-byte impUid");
+}
+
 Test(command, decode_reads_the_documented_json)
 {
     const char *json = "{\"v\":1,\"type\":\"RESERVE\",\"ts\":1790000000000,\"scheduleId\":3,\"userId\":4,"

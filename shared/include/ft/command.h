@@ -27,6 +27,18 @@ enum ft_command_type {
     FT_CMD_RESERVE, /* hold seats for a user: specific ones, or the best `quantity` adjacent */
     FT_CMD_CANCEL,  /* the owner gives an unpaid hold back */
     FT_CMD_EXPIRE,  /* the expirer says a hold's time is up */
+    FT_CMD_CONFIRM_PAYMENT, /* a verified PortOne payment asks to turn a hold into a sale */
+};
+
+/* Room for PortOne's payment id and for our order id, with the terminator. */
+#define FT_IMP_UID_SIZE 128
+#define FT_MERCHANT_UID_SIZE 64
+
+/* A provider payment as a CONFIRM_PAYMENT carries it: what a refund needs, if one is due. */
+struct ft_payment_ref {
+    char imp_uid[FT_IMP_UID_SIZE];           /* PortOne's id of the payment */
+    char merchant_uid[FT_MERCHANT_UID_SIZE]; /* our order id it was made for */
+    int64_t amount;                          /* what was paid, won */
 };
 
 struct ft_command {
@@ -40,7 +52,8 @@ struct ft_command {
     int64_t seat_ids[FT_SEATS_PER_REQUEST_MAX];
     int32_t quantity;    /* RESERVE best available: 1..FT_SEATS_PER_REQUEST_MAX */
     enum ft_grade grade; /* RESERVE best available: a grade, or FT_GRADE_ANY */
-    int64_t reservation_id; /* CANCEL, EXPIRE */
+    int64_t reservation_id; /* CANCEL, EXPIRE, CONFIRM_PAYMENT */
+    struct ft_payment_ref payment; /* CONFIRM_PAYMENT */
 };
 
 /* Outcome of one request, as published on FT_TOPIC_OUTCOMES and stored in request_outcomes. */
