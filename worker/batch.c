@@ -17,7 +17,7 @@ void ft_batch_init(struct ft_batch *batch)
 
 void ft_batch_clear(struct ft_batch *batch)
 {
-    batch->outcome_count = batch->created_count = batch->ended_count = 0;
+    batch->outcome_count = batch->created_count = batch->ended_count = batch->payment_count = 0;
     batch->commands = 0;
     batch->next_offset = -1;
 }
@@ -27,6 +27,7 @@ void ft_batch_free(struct ft_batch *batch)
     free(batch->outcomes);
     free(batch->created);
     free(batch->ended);
+    free(batch->payments);
     ft_batch_init(batch);
 }
 
@@ -51,13 +52,15 @@ static bool reserve(void **items, size_t *cap, size_t count, size_t size)
     return reserve_more(items, cap, count, 1, size);
 }
 
-bool ft_batch_reserve(struct ft_batch *batch, size_t outcomes, size_t created, size_t ended)
+bool ft_batch_reserve(struct ft_batch *batch, size_t outcomes, size_t created, size_t ended, size_t payments)
 {
     return reserve_more((void **)&batch->outcomes, &batch->outcome_cap, batch->outcome_count, outcomes,
                         sizeof *batch->outcomes) &&
            reserve_more((void **)&batch->created, &batch->created_cap, batch->created_count, created,
                         sizeof *batch->created) &&
-           reserve_more((void **)&batch->ended, &batch->ended_cap, batch->ended_count, ended, sizeof *batch->ended);
+           reserve_more((void **)&batch->ended, &batch->ended_cap, batch->ended_count, ended, sizeof *batch->ended) &&
+           reserve_more((void **)&batch->payments, &batch->payment_cap, batch->payment_count, payments,
+                        sizeof *batch->payments);
 }
 
 bool ft_batch_add_outcome(struct ft_batch *batch, const struct ft_outcome *o)
@@ -81,5 +84,13 @@ bool ft_batch_add_ended(struct ft_batch *batch, const struct ft_ended_reservatio
     if (!reserve((void **)&batch->ended, &batch->ended_cap, batch->ended_count, sizeof *e))
         return false;
     batch->ended[batch->ended_count++] = *e;
+    return true;
+}
+
+bool ft_batch_add_payment(struct ft_batch *batch, const struct ft_payment_effect *p)
+{
+    if (!reserve((void **)&batch->payments, &batch->payment_cap, batch->payment_count, sizeof *p))
+        return false;
+    batch->payments[batch->payment_count++] = *p;
     return true;
 }

@@ -29,6 +29,23 @@ struct ft_ended_reservation {
     int64_t at_ms;
 };
 
+/*
+ * What a decision did to a payment, in log order:
+ *   CONFIRMED    the hold became PAID with this payment
+ *   REFUND       this payment cannot be honoured: refund it (reason says why)
+ *   REFUND_PAID  the owner cancelled a PAID reservation: refund the payment that paid it
+ *                (payment is unset; the store reads the PAID payment of the reservation)
+ */
+enum ft_payment_effect_kind { FT_PAY_CONFIRMED, FT_PAY_REFUND, FT_PAY_REFUND_PAID };
+
+struct ft_payment_effect {
+    enum ft_payment_effect_kind kind;
+    int64_t reservation_id;
+    int64_t at_ms;         /* the command's time */
+    const char *reason;    /* REFUND, REFUND_PAID: static string (HOLD_ENDED, CANCELLED_BY_BUYER, …) */
+    struct ft_payment_ref payment; /* CONFIRMED, REFUND */
+};
+
 struct ft_batch {
     struct ft_outcome *outcomes;
     size_t outcome_count, outcome_cap;
@@ -36,6 +53,8 @@ struct ft_batch {
     size_t created_count, created_cap;
     struct ft_ended_reservation *ended;
     size_t ended_count, ended_cap;
+    struct ft_payment_effect *payments;
+    size_t payment_count, payment_cap;
     size_t commands;     /* commands decided into this batch */
     int64_t next_offset; /* the offset after the last command; -1 when empty */
 };
@@ -47,7 +66,7 @@ void ft_batch_free(struct ft_batch *batch);
 
 /* Makes room for that many more of each, so that the appenders below cannot fail. */
 __attribute__((warn_unused_result)) bool ft_batch_reserve(struct ft_batch *batch, size_t outcomes, size_t created,
-                                                          size_t ended);
+                                                          size_t ended, size_t payments);
 
 /* Appenders; false when out of memory (nothing appended). */
 __attribute__((warn_unused_result)) bool ft_batch_add_outcome(struct ft_batch *batch, const struct ft_outcome *o);
@@ -55,5 +74,8 @@ __attribute__((warn_unused_result)) bool ft_batch_add_created(struct ft_batch *b
                                                               const struct ft_new_reservation *r);
 __attribute__((warn_unused_result)) bool ft_batch_add_ended(struct ft_batch *batch,
                                                             const struct ft_ended_reservation *e);
+
+__attribute__((warn_unused_result)) bool ft_batch_add_payment(struct ft_batch *batch,
+                                                              const struct ft_payment_effect *p);
 
 #endif

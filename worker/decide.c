@@ -23,6 +23,7 @@ struct row_range {
 
 struct reservation {
     int64_t id, user_id, amount, expires_at_ms;
+    uint64_t paid_by; /* the payment's fingerprint once paid */
     bool paid;
     int32_t seat_count;
     int32_t seats[FT_SEATS_PER_REQUEST_MAX]; /* indexes into seats */
@@ -60,6 +61,14 @@ struct ft_decider {
 int64_t ft_reservation_id_for(int32_t partition, int64_t offset)
 {
     return (offset + 1) * 1024 + partition; /* partitions are fewer than 1024 */
+}
+
+uint64_t ft_payment_fingerprint(const char *imp_uid)
+{
+    uint64_t h = 14695981039346656037ULL; /* FNV-1a */
+    for (const unsigned char *p = (const unsigned char *)imp_uid; *p; p++)
+        h = (h ^ *p) * 1099511628211ULL;
+    return h ? h : 1;
 }
 
 /* --- the expiry heap ---------------------------------------------------------------- */
@@ -327,7 +336,7 @@ static enum ft_decide_result reserve(struct ft_decider *d, struct schedule *s, c
     }
     created.amount = o.amount = r.amount;
     /* Every allocation first: past this point nothing can fail half way. */
-    if (!ft_batch_reserve(batch, 1, 1, 0) || !room_for_hold(s))
+    if (!ft_batch_reserve(batch, 1, 1, 0, 0) || !room_for_hold(s))
         return FT_DECIDE_OUT_OF_MEMORY;
     bool added = ft_batch_add_created(batch, &created) && ft_batch_add_outcome(batch, &o);
     (void)added; /* true: room was made */
@@ -338,11 +347,51 @@ static enum ft_decide_result reserve(struct ft_decider *d, struct schedule *s, c
 static enum ft_decide_result cancel(struct schedule *s, const struct ft_command *cmd, struct ft_batch *batch)
 {
     struct reservation *r = find_reservation(s, cmd->reservation_id);
-    /* Only the owner's live, unpaid hold; anything else (ended, paid, someone else's)
-     * is left as it is, so a repeated cancel changes nothing. */
-    if (r == NULL || r->user_id != cmd->user_id || r->paid)
+    /* Only the owner's live reservation; anything else (ended, someone else's) is left as
+     * it is, so a repeated cancel changes nothing. */
+    if (r == NULL || r->user_id != cmd->user_id)
         return FT_DECIDED;
-    return end_reservation(s, r, FT_RES_CANCELLED, cmd->ts_ms, batch) ? FT_DECIDED : FT_DECIDE_OUT_OF_MEMORY;
+    bool paid = r->paid;
+    int64_t id = r->id;
+    /* Room for the refund first: the seats are released only together with it. */
+    if ((paid && !ft_batch_reserve(batch, 0, 0, 0, 1)) || !end_reservation(s, r, FT_RES_CANCELLED, cmd->ts_ms, batch))
+        return FT_DECIDE_OUT_OF_MEMORY;
+    if (paid) {
+        struct ft_payment_effect refund = { .kind = FT_PAY_REFUND_PAID, .reservation_id = id, .at_ms = cmd->ts_ms,
+                                            .reason = "CANCELLED_BY_BUYER" };
+        bool added = ft_batch_add_payment(batch, &refund);
+        (void)added; /* true: room was made */
+    }
+    return FT_DECIDED;
+}
+
+/* The payment cannot be honoured at this point of the log: it is to be refunded. */
+static enum ft_decide_result refund(const struct ft_command *cmd, const char *reason, struct ft_batch *batch)
+{
+    struct ft_payment_effect e = { .kind = FT_PAY_REFUND, .reservation_id = cmd->reservation_id, .at_ms = cmd->ts_ms,
+                                   .reason = reason, .payment = cmd->payment };
+    return ft_batch_add_payment(batch, &e) ? FT_DECIDED : FT_DECIDE_OUT_OF_MEMORY;
+}
+
+static enum ft_decide_result confirm_payment(struct schedule *s, const struct ft_command *cmd, struct ft_batch *batch)
+{
+    struct reservation *r = find_reservation(s, cmd->reservation_id);
+    uint64_t fingerprint = ft_payment_fingerprint(cmd->payment.imp_uid);
+    if (r == NULL) /* expired or cancelled before this point of the log, or never held */
+        return refund(cmd, "HOLD_ENDED", batch);
+    if (r->user_id != cmd->user_id)
+        return refund(cmd, "NOT_OWNER", batch);
+    if (r->paid) /* the same payment again changes nothing; another one is refunded */
+        return r->paid_by == fingerprint ? FT_DECIDED : refund(cmd, "ALREADY_PAID", batch);
+    if (cmd->payment.amount != r->amount)
+        return refund(cmd, "AMOUNT_MISMATCH", batch);
+    struct ft_payment_effect e = { .kind = FT_PAY_CONFIRMED, .reservation_id = r->id, .at_ms = cmd->ts_ms,
+                                   .payment = cmd->payment };
+    if (!ft_batch_add_payment(batch, &e))
+        return FT_DECIDE_OUT_OF_MEMORY;
+    r->paid = true; /* its expiry, still queued, now passes it by */
+    r->paid_by = fingerprint;
+    return FT_DECIDED;
 }
 
 enum ft_decide_result ft_decide(struct ft_decider *d, const struct ft_command *cmd, int64_t offset,
@@ -360,6 +409,7 @@ enum ft_decide_result ft_decide(struct ft_decider *d, const struct ft_command *c
     case FT_CMD_RESERVE: result = reserve(d, s, cmd, offset, batch); break;
     case FT_CMD_CANCEL: result = cancel(s, cmd, batch); break;
     case FT_CMD_EXPIRE: break; /* expire_due did what is due */
+    case FT_CMD_CONFIRM_PAYMENT: result = confirm_payment(s, cmd, batch); break;
     }
     if (result == FT_DECIDED) {
         batch->commands++;
@@ -455,7 +505,8 @@ static bool load_reservations(struct schedule *s, const struct ft_schedule_seed 
     for (size_t i = 0; i < seed->reservation_count; i++) {
         const struct ft_reservation_seed *in = &seed->reservations[i];
         struct reservation r = { .id = in->id, .user_id = in->user_id, .amount = in->amount,
-                                 .expires_at_ms = in->expires_at_ms, .paid = in->paid, .seat_count = in->seat_count };
+                                 .expires_at_ms = in->expires_at_ms, .paid = in->paid, .paid_by = in->paid_by,
+                                 .seat_count = in->seat_count };
         if (in->seat_count < 1 || in->seat_count > FT_SEATS_PER_REQUEST_MAX)
             return false;
         uint64_t known;

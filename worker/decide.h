@@ -9,6 +9,12 @@
  * Time is the command's `ts`. A hold is live while ts < its expiry; the first command
  * of the schedule whose ts reaches it ends the hold as EXPIRED (an EXPIRE command from
  * the expirer does just that when no other command comes).
+ *
+ * Payments: a CONFIRM_PAYMENT makes its owner's hold PAID only if the hold is still live
+ * at that point of the log and the amount is the hold's; otherwise the payment is to be
+ * refunded (a payment effect in the batch, which the store puts in the refund outbox in
+ * the same transaction). The same payment confirmed again changes nothing. A CANCEL of
+ * the owner's PAID reservation releases its seats and refunds its payment.
  */
 #ifndef FT_WORKER_DECIDE_H
 #define FT_WORKER_DECIDE_H
@@ -32,6 +38,7 @@ struct ft_seat_seed {
 struct ft_reservation_seed {
     int64_t id, user_id, amount, expires_at_ms;
     bool paid;
+    uint64_t paid_by; /* PAID: ft_payment_fingerprint of the payment's imp_uid (0: unknown) */
     int32_t seat_count;
     int64_t seat_ids[FT_SEATS_PER_REQUEST_MAX];
 };
@@ -75,6 +82,9 @@ enum ft_decide_result {
 __attribute__((warn_unused_result)) enum ft_decide_result ft_decide(struct ft_decider *decider,
                                                                     const struct ft_command *cmd, int64_t offset,
                                                                     struct ft_batch *batch);
+
+/* A non-zero 64-bit fingerprint of a PortOne payment id, to know a payment confirmed again. */
+uint64_t ft_payment_fingerprint(const char *imp_uid);
 
 /* The reservation id a HELD outcome at (partition, offset) gets: deterministic, so a
  * replay gives the same ids. */
