@@ -19,6 +19,9 @@ bool ft_state_digest(PGconn *db, const char *topic, char digest[FT_STATE_DIGEST_
         "    ORDER BY reservation_id, seat_id) FROM reservation_seats),"
         " (SELECT string_agg(concat_ws(',', token, user_id, schedule_id, partition, log_offset, status,"
         "    reservation_id, reject_code, " US("decided_at") "), ';' ORDER BY token) FROM request_outcomes),"
+        /* Refunds the log decided (not those of the ingress's verification, which no replay makes). */
+        " (SELECT string_agg(concat_ws(',', imp_uid, merchant_uid, reservation_id, amount, reason), ';'"
+        "    ORDER BY imp_uid) FROM refunds WHERE decided_by = 'LOG'),"
         " (SELECT string_agg(concat_ws(',', partition, next_offset), ';' ORDER BY partition)"
         "    FROM partition_offsets WHERE topic = $1)), 'UTF8')), 'hex')",
         1, params);

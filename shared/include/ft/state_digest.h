@@ -1,8 +1,8 @@
 /*
  * A digest of the pipeline's state in PostgreSQL: reservations, their seats, request
- * outcomes and the decided offsets of one commands topic, in a canonical order. Two
- * databases that hold the same state have the same digest; the replay test compares the
- * live database with one rebuilt from the log.
+ * outcomes, the refunds the log decided and the decided offsets of one commands topic,
+ * in a canonical order. Two databases that hold the same state have the same digest;
+ * the replay test compares the live database with one rebuilt from the log.
  */
 #ifndef FT_STATE_DIGEST_H
 #define FT_STATE_DIGEST_H
