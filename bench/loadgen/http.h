@@ -1,0 +1,53 @@
+/*
+ * The load generator's HTTP client: many requests at once on one thread, through
+ * libcurl's multi interface, with keep-alive connections to one server.
+ *
+ * At most `max_connections` requests are in flight; the rest wait in a FIFO inside the
+ * client and start in submission order as earlier ones finish. Each finished request is
+ * handed to its callback once, from lg_http_step, with the status (0 when the transfer
+ * failed), the body and the instant it started to wait. The callback must not keep the
+ * body past its return.
+ */
+#ifndef LG_HTTP_H
+#define LG_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct lg_http;
+
+/* A finished request. `body` is NUL-terminated; `queued_us` is when it was submitted. */
+struct lg_http_result {
+    long status; /* HTTP status, 0 on a transport error */
+    const char *body;
+    size_t body_len;
+    const char *error; /* libcurl's reason when status is 0 */
+    int64_t queued_us, finished_us;
+};
+
+typedef void (*lg_http_done)(const struct lg_http_result *result, void *ctx, uint64_t tag);
+
+/* A client of base_url (e.g. "http://127.0.0.1:8080"); NULL when out of memory. */
+struct lg_http *lg_http_new(const char *base_url, int max_connections, int timeout_ms);
+void lg_http_free(struct lg_http *http);
+
+/*
+ * Queues METHOD base_url+path with an optional bearer token and JSON body (copied). The
+ * callback gets ctx and tag. False when out of memory (the callback is then never called).
+ */
+__attribute__((warn_unused_result)) bool lg_http_submit(struct lg_http *http, const char *method, const char *path,
+                                                        const char *bearer, const char *json_body, lg_http_done done,
+                                                        void *ctx, uint64_t tag);
+
+/* Moves transfers on, waiting up to wait_ms for network activity, and calls the
+ * callbacks of those that finished. */
+void lg_http_step(struct lg_http *http, int wait_ms);
+
+/* Requests submitted and not yet finished (queued or in flight). */
+size_t lg_http_pending(const struct lg_http *http);
+
+/* Microseconds of CLOCK_MONOTONIC. */
+int64_t lg_now_us(void);
+
+#endif
