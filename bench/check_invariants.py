@@ -42,9 +42,12 @@ class Db:
     """One autocommit connection; rows() and value() run a query."""
 
     def __init__(self, url):
-        self.url = url
         self.conn = psycopg2.connect(url)
-        self.conn.autocommit = True
+        self.conn.set_session(autocommit=True)
+        self.url = url
+
+    def has_table(self, name):
+        return self.value("SELECT to_regclass(%s) IS NOT NULL", name)
 
     def rows(self, sql, *args):
         cur = self.conn.cursor()
@@ -57,9 +60,6 @@ class Db:
     def value(self, sql, *args):
         (first,) = self.rows(sql, *args)[0][:1]
         return first
-
-    def has_table(self, name):
-        return self.value("SELECT to_regclass(%s) IS NOT NULL", name)
 
 
 # --- 1. seats in two live reservations ----------------------------------------------------
