@@ -10,6 +10,8 @@
 #include "ft/log.h"
 #include "ft/strbuf.h"
 #include "i64map.h"
+#include "store_payments.h"
+
 
 static void log_failure(const char *what, const PGresult *res, int32_t partition)
 {
@@ -19,8 +21,8 @@ static void log_failure(const char *what, const PGresult *res, int32_t partition
 }
 
 /* Runs one statement; false (logged) unless it succeeded. */
-static bool run(PGconn *db, const char *what, int32_t partition, const char *sql, int nparams,
-                const char *const *params)
+bool ft_wstore_run(PGconn *db, const char *what, int32_t partition, const char *sql, int nparams,
+                   const char *const *params)
 {
     PGresult *res = ft_db_query(db, sql, nparams, params);
     bool ok = ft_db_ok(res);
@@ -36,7 +38,7 @@ enum ft_worker_store_result ft_wstore_claim(PGconn *db, const char *topic, int32
     char part[16];
     snprintf(part, sizeof part, "%d", partition);
     const char *params[] = { topic, part };
-    if (!run(db, "claim_row", partition,
+    if (!ft_wstore_run(db, "claim_row", partition,
              "INSERT INTO partition_offsets (topic, partition) VALUES ($1, $2) ON CONFLICT DO NOTHING", 2, params))
         return FT_WSTORE_FAILED;
     PGresult *res = ft_db_query(db,
@@ -103,9 +105,10 @@ static bool load_reservations(PGconn *db, const char *id, struct ft_reservation_
     PGresult *res = ft_db_query(
         db,
         "SELECT r.id, r.user_id, r.amount, (extract(epoch FROM r.expires_at) * 1000)::bigint, r.status = 'PAID',"
-        "       array_agg(rs.seat_id ORDER BY rs.seat_id)"
+        "       array_agg(rs.seat_id ORDER BY rs.seat_id), p.imp_uid"
         " FROM reservations r JOIN reservation_seats rs ON rs.reservation_id = r.id"
-        " WHERE r.schedule_id = $1 AND r.live GROUP BY r.id",
+        " LEFT JOIN payments p ON p.reservation_id = r.id AND p.status = 'PAID'"
+        " WHERE r.schedule_id = $1 AND r.live GROUP BY r.id, p.imp_uid",
         1, params);
     bool ok = ft_db_ok(res);
     size_t rows = ok ? (size_t)PQntuples(res) : 0;
@@ -118,6 +121,8 @@ static bool load_reservations(PGconn *db, const char *id, struct ft_reservation_
         r->amount = strtoll(PQgetvalue(res, (int)i, 2), NULL, 10);
         r->expires_at_ms = strtoll(PQgetvalue(res, (int)i, 3), NULL, 10);
         r->paid = PQgetvalue(res, (int)i, 4)[0] == 't';
+        if (r->paid && !PQgetisnull(res, (int)i, 6))
+            r->paid_by = ft_payment_fingerprint(PQgetvalue(res, (int)i, 6));
         ok = parse_id_array(PQgetvalue(res, (int)i, 5), r->seat_ids, &r->seat_count);
     }
     if (!ok)
@@ -160,7 +165,7 @@ enum ft_worker_store_result ft_wstore_load_schedule(PGconn *db, struct ft_decide
 
 /* Array literals for unnest(): one per column. Tokens and codes need no quoting. */
 struct columns {
-    struct ft_strbuf c[12];
+    struct ft_strbuf c[13];
 };
 
 static void columns_open(struct columns *cols, int n)
@@ -198,27 +203,33 @@ static bool all_set(const char **params, int n)
 /*
  * A reservation made and ended within one batch is written once, already ended: were
  * it inserted live and ended after, the seat it held and a later hold of the same seat
- * in the batch would both be live for a moment, which the unique index forbids.
+ * in the batch would both be live for a moment, which the unique index forbids. One made
+ * and paid within the batch is likewise written PAID.
  */
 struct fate {
     struct ft_i64map created; /* reservation id -> index in batch->created */
     const struct ft_ended_reservation **ended_of_created; /* per created: its end, or NULL */
+    int64_t *paid_at_of_created;                          /* per created: when paid, or 0 */
 };
 
 static bool fate_init(struct fate *f, const struct ft_batch *b)
 {
     ft_i64map_init(&f->created);
-    f->ended_of_created = calloc(b->created_count ? b->created_count : 1, sizeof *f->ended_of_created);
-    if (f->ended_of_created == NULL)
+    size_t n = b->created_count ? b->created_count : 1;
+    f->ended_of_created = calloc(n, sizeof *f->ended_of_created);
+    f->paid_at_of_created = calloc(n, sizeof *f->paid_at_of_created);
+    if (f->ended_of_created == NULL || f->paid_at_of_created == NULL)
         return false;
     for (size_t i = 0; i < b->created_count; i++)
         if (!ft_i64map_put(&f->created, b->created[i].id, i))
             return false;
-    for (size_t i = 0; i < b->ended_count; i++) {
-        uint64_t index;
+    uint64_t index;
+    for (size_t i = 0; i < b->ended_count; i++)
         if (ft_i64map_get(&f->created, b->ended[i].id, &index))
             f->ended_of_created[index] = &b->ended[i];
-    }
+    for (size_t i = 0; i < b->payment_count; i++)
+        if (b->payments[i].kind == FT_PAY_CONFIRMED && ft_i64map_get(&f->created, b->payments[i].reservation_id, &index))
+            f->paid_at_of_created[index] = b->payments[i].at_ms;
     return true;
 }
 
@@ -226,6 +237,7 @@ static void fate_free(struct fate *f)
 {
     ft_i64map_free(&f->created);
     free(f->ended_of_created);
+    free(f->paid_at_of_created);
 }
 
 static bool insert_reservations(PGconn *db, int32_t partition, const struct ft_batch *b, const struct fate *f)
@@ -233,46 +245,53 @@ static bool insert_reservations(PGconn *db, int32_t partition, const struct ft_b
     if (b->created_count == 0)
         return true;
     struct columns cols;
-    columns_open(&cols, 12);
+    columns_open(&cols, 13);
     bool first_seat = true;
     for (size_t i = 0; i < b->created_count; i++) {
         const struct ft_new_reservation *r = &b->created[i];
         const struct ft_ended_reservation *end = f->ended_of_created[i];
+        int64_t paid_at = f->paid_at_of_created[i];
         ft_strbuf_printf(&cols.c[0], "%s%" PRId64, SEP(i), r->id);
         ft_strbuf_printf(&cols.c[1], "%s%" PRId64, SEP(i), r->user_id);
         ft_strbuf_printf(&cols.c[2], "%s%" PRId64, SEP(i), r->schedule_id);
         ft_strbuf_printf(&cols.c[3], "%s%" PRId64, SEP(i), r->amount);
         ft_strbuf_printf(&cols.c[4], "%s%" PRId64, SEP(i), r->held_at_ms);
         ft_strbuf_printf(&cols.c[5], "%s%" PRId64, SEP(i), r->expires_at_ms);
-        ft_strbuf_printf(&cols.c[6], "%s%s", SEP(i), end ? ft_reservation_status_name(end->status) : "HELD");
+        const char *status = end ? ft_reservation_status_name(end->status) : paid_at ? "PAID" : "HELD";
+        ft_strbuf_printf(&cols.c[6], "%s%s", SEP(i), status);
         if (end)
             ft_strbuf_printf(&cols.c[7], "%s%" PRId64, SEP(i), end->at_ms);
         else
             ft_strbuf_printf(&cols.c[7], "%sNULL", SEP(i));
+        if (paid_at)
+            ft_strbuf_printf(&cols.c[8], "%s%" PRId64, SEP(i), paid_at);
+        else
+            ft_strbuf_printf(&cols.c[8], "%sNULL", SEP(i));
         for (int32_t k = 0; k < r->seat_count; k++) {
-            ft_strbuf_printf(&cols.c[8], "%s%" PRId64, SEP(!first_seat), r->id);
-            ft_strbuf_printf(&cols.c[9], "%s%" PRId64, SEP(!first_seat), r->schedule_id);
-            ft_strbuf_printf(&cols.c[10], "%s%" PRId64, SEP(!first_seat), r->seat_ids[k]);
-            ft_strbuf_printf(&cols.c[11], "%s%s", SEP(!first_seat), end ? "f" : "t");
+            ft_strbuf_printf(&cols.c[9], "%s%" PRId64, SEP(!first_seat), r->id);
+            ft_strbuf_printf(&cols.c[10], "%s%" PRId64, SEP(!first_seat), r->schedule_id);
+            ft_strbuf_printf(&cols.c[11], "%s%" PRId64, SEP(!first_seat), r->seat_ids[k]);
+            ft_strbuf_printf(&cols.c[12], "%s%s", SEP(!first_seat), end ? "f" : "t");
             first_seat = false;
         }
     }
-    const char *params[12];
-    columns_close(&cols, 12, params);
-    bool ok = all_set(params, 12) &&
-              run(db, "insert_reservations", partition,
-                  "INSERT INTO reservations (id, user_id, schedule_id, status, amount, held_at, expires_at, ended_at)"
+    const char *params[13];
+    columns_close(&cols, 13, params);
+    bool ok = all_set(params, 13) &&
+              ft_wstore_run(db, "insert_reservations", partition,
+                  "INSERT INTO reservations (id, user_id, schedule_id, status, amount, held_at, expires_at, ended_at,"
+                  "                          paid_at)"
                   " SELECT id, u, s, st, a, to_timestamp(h / 1000.0), to_timestamp(e / 1000.0),"
-                  "        to_timestamp(x / 1000.0)"
+                  "        to_timestamp(x / 1000.0), to_timestamp(p / 1000.0)"
                   " FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[], $6::bigint[],"
-                  "             $7::text[], $8::bigint[]) AS t(id, u, s, a, h, e, st, x)",
-                  8, params) &&
-              run(db, "insert_reservation_seats", partition,
+                  "             $7::text[], $8::bigint[], $9::bigint[]) AS t(id, u, s, a, h, e, st, x, p)",
+                  9, params) &&
+              ft_wstore_run(db, "insert_reservation_seats", partition,
                   "INSERT INTO reservation_seats (reservation_id, schedule_id, seat_id, live)"
                   " SELECT r, s, seat, live FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::boolean[])"
                   " AS t(r, s, seat, live)",
-                  4, params + 8);
-    columns_free(&cols, 12);
+                  4, params + 9);
+    columns_free(&cols, 13);
     return ok;
 }
 
@@ -294,12 +313,12 @@ static bool end_reservations(PGconn *db, int32_t partition, const struct ft_batc
     }
     const char *params[3];
     columns_close(&cols, 3, params);
-    /* Only a live hold ends: the WHERE keeps a replayed batch from touching anything else. */
+    /* Only a live reservation ends: the WHERE keeps a replayed batch from touching anything else. */
     bool ok = n == 0 || (all_set(params, 3) &&
-                         run(db, "end_reservations", partition,
+                         ft_wstore_run(db, "end_reservations", partition,
                              "UPDATE reservations r SET status = t.status, ended_at = to_timestamp(t.at / 1000.0)"
                              " FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS t(id, status, at)"
-                             " WHERE r.id = t.id AND r.status = 'HELD'",
+                             " WHERE r.id = t.id AND r.live",
                              3, params));
     columns_free(&cols, 3);
     return ok;
@@ -368,7 +387,7 @@ enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, int3
         fate_free(&fate);
         return FT_WSTORE_FAILED;
     }
-    if (!run(db, "begin", partition, "BEGIN", 0, NULL)) {
+    if (!ft_wstore_run(db, "begin", partition, "BEGIN", 0, NULL)) {
         fate_free(&fate);
         return FT_WSTORE_FAILED;
     }
@@ -381,17 +400,18 @@ enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, int3
     enum ft_worker_store_result result = FT_WSTORE_FAILED;
     if (checked && !ours) {
         result = FT_WSTORE_FENCED;
-    } else if (checked && end_reservations(db, partition, batch, &fate) &&
-               insert_reservations(db, partition, batch, &fate) && insert_outcomes(db, partition, batch) &&
-               run(db, "advance", partition,
+    } else if (checked && ft_wstore_mark_paid(db, partition, batch) && end_reservations(db, partition, batch, &fate) &&
+               insert_reservations(db, partition, batch, &fate) && ft_wstore_payment_effects(db, partition, batch) &&
+               insert_outcomes(db, partition, batch) &&
+               ft_wstore_run(db, "advance", partition,
                    "UPDATE partition_offsets SET next_offset = $3 WHERE topic = $1 AND partition = $2", 3, key) &&
-               run(db, "commit", partition, "COMMIT", 0, NULL)) {
+               ft_wstore_run(db, "commit", partition, "COMMIT", 0, NULL)) {
         result = FT_WSTORE_OK;
     }
     fate_free(&fate);
     if (result == FT_WSTORE_OK)
         return result;
     if (PQtransactionStatus(db) != PQTRANS_IDLE)
-        (void)run(db, "rollback", partition, "ROLLBACK", 0, NULL);
+        (void)ft_wstore_run(db, "rollback", partition, "ROLLBACK", 0, NULL);
     return result;
 }

@@ -33,8 +33,9 @@ enum ft_worker_store_result ft_wstore_claim(PGconn *db, const char *topic, int32
 enum ft_worker_store_result ft_wstore_load_schedule(PGconn *db, struct ft_decider *decider, int64_t schedule_id);
 
 /*
- * Writes a batch in one transaction: new reservations and their seats, ended
- * reservations, request outcomes, and the partition's next offset — only if the
+ * Writes a batch in one transaction: new reservations and their seats, paid and ended
+ * reservations, the refunds made due (store_payments.h), request outcomes, and the
+ * partition's next offset — only if the
  * partition's epoch is still `epoch` (checked under the row lock).
  */
 enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, int32_t partition, int64_t epoch,
