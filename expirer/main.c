@@ -1,7 +1,9 @@
 /*
  * ft-expirer: turns time into commands. Every FT_EXPIRER_INTERVAL_MS it sends an EXPIRE
  * command for each hold past its expiry (at most FT_EXPIRER_BATCH per turn) to the
- * hold's schedule partition. Stops cleanly on SIGTERM or SIGINT.
+ * hold's schedule partition (sweep.c), and sends again payment confirmations that never
+ * reached the log (confirmations.c). On a thread of its own it carries out the refunds
+ * in the outbox (refunds.c). Stops cleanly on SIGTERM or SIGINT.
  */
 #include <signal.h>
 #include <stdatomic.h>
@@ -16,14 +18,17 @@
 #include "ft/program.h"
 #include "ft/ops_http.h"
 #include "ft/strbuf.h"
+#include "confirmations.h"
+#include "refunds.h"
 #include "sweep.h"
 
 static volatile sig_atomic_t stop_requested;
-static atomic_uint_fast64_t expiries_sent, sweep_failures;
+static atomic_uint_fast64_t expiries_sent, sweep_failures, confirmations_resent;
 
 static char *render_metrics(void *ctx)
 {
-    (void)ctx;
+    struct ft_refund_counts refunds;
+    ft_refunds_counts(ctx, &refunds);
     struct ft_strbuf t;
     ft_strbuf_init(&t);
     ft_strbuf_printf(&t,
@@ -32,6 +37,16 @@ static char *render_metrics(void *ctx)
                      "# HELP ft_expirer_sweep_failures_total Turns that failed and will be repeated.\n"
                      "# TYPE ft_expirer_sweep_failures_total counter\nft_expirer_sweep_failures_total %llu\n",
                      (unsigned long long)atomic_load(&expiries_sent), (unsigned long long)atomic_load(&sweep_failures));
+    ft_strbuf_printf(&t,
+                     "# HELP ft_expirer_confirmations_resent_total Payment confirmations sent again after"
+                     " they stayed undecided.\n"
+                     "# TYPE ft_expirer_confirmations_resent_total counter\nft_expirer_confirmations_resent_total %llu\n"
+                     "# HELP ft_refunds_completed_total Refunds PortOne confirmed.\n"
+                     "# TYPE ft_refunds_completed_total counter\nft_refunds_completed_total %llu\n"
+                     "# HELP ft_refund_attempts_failed_total Refund attempts that left the refund due.\n"
+                     "# TYPE ft_refund_attempts_failed_total counter\nft_refund_attempts_failed_total %llu\n",
+                     (unsigned long long)atomic_load(&confirmations_resent), (unsigned long long)refunds.completed,
+                     (unsigned long long)refunds.failed_attempts);
     return ft_strbuf_take(&t);
 }
 
@@ -66,6 +81,9 @@ static int run(const struct ft_config *config)
             atomic_fetch_add(&expiries_sent, (uint_fast64_t)sent);
         else if (sent < 0)
             atomic_fetch_add(&sweep_failures, 1);
+        int resent = PQstatus(db) == CONNECTION_OK ? ft_resend_confirmations_once(config, db, producer, partitions) : -1;
+        if (resent > 0)
+            atomic_fetch_add(&confirmations_resent, (uint_fast64_t)resent);
         /* A full batch means more are due: go again at once. */
         if (sent < config->expirer_batch)
             sleep_ms(config->expirer_interval_ms);
@@ -87,10 +105,14 @@ int main(int argc, char **argv)
     if (!ft_program_configure("ft-expirer", 0, &config))
         return EXIT_FAILURE;
     ft_program_stop_on_signals(&stop_requested);
-    struct ft_ops_http *ops = ft_ops_http_start(config.http_addr, config.expirer_http_port, render_metrics, NULL);
-    if (ops == NULL)
+    struct ft_refunds *refunds = ft_refunds_start(&config);
+    struct ft_ops_http *ops = ft_ops_http_start(config.http_addr, config.expirer_http_port, render_metrics, refunds);
+    if (ops == NULL) {
+        ft_refunds_stop(refunds);
         return EXIT_FAILURE;
+    }
     int status = run(&config);
     ft_ops_http_stop(ops);
+    ft_refunds_stop(refunds);
     return status;
 }

@@ -37,22 +37,23 @@ rd_kafka_t *ft_sweep_producer_new(const struct ft_config *config, char *err, siz
     return producer;
 }
 
-static bool send_expire(rd_kafka_t *producer, const char *topic, int32_t partitions, int64_t reservation_id,
-                        int64_t schedule_id, int64_t ts_ms, int *failures)
+bool ft_sweep_send(rd_kafka_t *producer, const char *topic, int32_t partitions, const struct ft_command *cmd,
+                   int *failures)
 {
-    struct ft_command cmd = { .type = FT_CMD_EXPIRE, .ts_ms = ts_ms, .schedule_id = schedule_id,
-                              .reservation_id = reservation_id };
-    char value[256], key[24];
-    size_t len = ft_command_encode(&cmd, value, sizeof value);
-    snprintf(key, sizeof key, "%" PRId64, schedule_id);
-    rd_kafka_resp_err_t err = rd_kafka_producev(
-        producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(ft_kafka_schedule_partition(schedule_id, partitions)),
-        RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(value, len), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-        RD_KAFKA_V_OPAQUE(failures), RD_KAFKA_V_END);
+    char value[1024], key[24];
+    size_t len = ft_command_encode(cmd, value, sizeof value);
+    snprintf(key, sizeof key, "%" PRId64, cmd->schedule_id);
+    rd_kafka_resp_err_t err = len == 0 ? RD_KAFKA_RESP_ERR__BAD_MSG
+                                       : rd_kafka_producev(
+                                             producer, RD_KAFKA_V_TOPIC(topic),
+                                             RD_KAFKA_V_PARTITION(ft_kafka_schedule_partition(cmd->schedule_id, partitions)),
+                                             RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(value, len),
+                                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(failures),
+                                             RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
-        ft_log_warn("expirer.produce_failed", "reservation=%" PRId64 " error=\"%s\"", reservation_id,
+        ft_log_warn("expirer.produce_failed", "reservation=%" PRId64 " error=\"%s\"", cmd->reservation_id,
                     rd_kafka_err2str(err));
-    return len > 0 && err == RD_KAFKA_RESP_ERR_NO_ERROR;
+    return err == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
 int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *producer, int32_t partitions,
@@ -84,8 +85,9 @@ int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *produc
         int64_t schedule = strtoll(PQgetvalue(res, i, 1), NULL, 10);
         int64_t due = strtoll(PQgetvalue(res, i, 2), NULL, 10);
         /* The command's time is when it is sent, never before the hold's end. */
-        if (!send_expire(producer, config->topic_commands, partitions, reservation, schedule,
-                         now > due ? now : due, &failures))
+        struct ft_command cmd = { .type = FT_CMD_EXPIRE, .ts_ms = now > due ? now : due, .schedule_id = schedule,
+                                  .reservation_id = reservation };
+        if (!ft_sweep_send(producer, config->topic_commands, partitions, &cmd, &failures))
             failures++;
         sent++;
         next = (struct ft_sweep_mark){ .expires_at_ms = due, .reservation_id = reservation };

@@ -10,6 +10,7 @@
 #include <librdkafka/rdkafka.h>
 #include <stdint.h>
 
+#include "ft/command.h"
 #include "ft/config.h"
 
 /*
@@ -24,6 +25,11 @@ struct ft_sweep_mark {
 
 /* An idempotent producer whose delivery reports ft_sweep_once counts. NULL with err filled. */
 rd_kafka_t *ft_sweep_producer_new(const struct ft_config *config, char *err, size_t errlen);
+
+/* Hands a command to the producer for its schedule's partition; a failed delivery
+ * counts in *failures (after a flush). False when it could not even be queued. */
+bool ft_sweep_send(rd_kafka_t *producer, const char *topic, int32_t partitions, const struct ft_command *cmd,
+                   int *failures);
 
 /*
  * Sends at most config->expirer_batch expire commands for due holds after *mark, waits
