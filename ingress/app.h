@@ -9,6 +9,7 @@
 #include "http_metrics.h"
 
 struct ft_pipeline;
+struct ft_portone;
 struct ft_seat_map_cache;
 
 struct ft_app {
@@ -18,6 +19,7 @@ struct ft_app {
     struct ft_pipeline *pipeline; /* reservation commands, the token registry and the catalog (pipeline.h) */
     struct ft_http_metrics *metrics;
     struct ft_seat_map_cache *seat_maps; /* live seat maps, each read at most every SEAT_MAP_TTL_MS */
+    struct ft_portone *portone;          /* PortOne's API; NULL when payments are not configured */
 };
 
 /* How stale a seat map may be: holds and sales show well within a second. */

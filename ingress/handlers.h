@@ -2,7 +2,8 @@
  * The route handlers, one file per area: handlers_users.c (accounts),
  * handlers_catalog.c (public catalog reads), handlers_admin.c (catalog writes),
  * handlers_ops.c (health, readiness, metrics), handlers_reservations.c (reservation
- * requests and their polling tokens). The table that binds them to paths is routes.c.
+ * requests and their polling tokens), handlers_owner.c (a buyer's own reservations),
+ * handlers_payments.c (PortOne payments). The table that binds them to paths is routes.c.
  */
 #ifndef FT_INGRESS_HANDLERS_H
 #define FT_INGRESS_HANDLERS_H
@@ -34,6 +35,12 @@ void ft_handle_metrics_with_pipeline(struct ft_app *app, const struct ft_request
 
 void ft_handle_my_reservations(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 void ft_handle_reservation_cancel(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
+
+/* Payments through PortOne (handlers_payments.c). */
+void ft_handle_payment_prepare(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
+void ft_handle_payment_confirm(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
+void ft_handle_payment_get(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
+void ft_handle_payment_webhook(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 
 void ft_handle_healthz(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 void ft_handle_readyz(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);

@@ -4,9 +4,11 @@
  *
  * A cancel changes seat state, so it goes through the schedule's partition like every
  * other seat change: the ingress checks ownership and status, puts a CANCEL command on
- * the partition, and answers 202 once Kafka has it. The worker ends the hold only if it
- * is still the owner's live, unpaid hold at that point of the log, so a repeated cancel
- * changes nothing, and a cancel can never release seats that were sold again.
+ * the partition, and answers 202 once Kafka has it. The worker ends the reservation only
+ * if it is still the owner's live one at that point of the log, so a repeated cancel
+ * changes nothing, and a cancel can never release seats that were sold again. A PAID
+ * reservation is cancelled the same way; the worker puts its refund in the outbox in the
+ * same transaction (the expirer's retrier carries it out).
  */
 #include <inttypes.h>
 #include <stddef.h>
@@ -114,11 +116,8 @@ void ft_handle_reservation_cancel(struct ft_app *app, const struct ft_request *r
         ft_respond_stored(resp, result, 200, NULL, "you have no reservation with this id");
         return;
     }
-    if (strcmp(owned.status, "PAID") == 0) {
-        ft_respond_fail(resp, 409, "RESERVATION_PAID", "a paid reservation is cancelled with a refund, not here");
-        return;
-    }
-    if (strcmp(owned.status, "HELD") != 0 || owned.past_expiry) {
+    bool paid = strcmp(owned.status, "PAID") == 0;
+    if (!paid && (strcmp(owned.status, "HELD") != 0 || owned.past_expiry)) {
         /* Already over: answering its state again changes nothing. */
         const char *status = strcmp(owned.status, "HELD") == 0 ? "EXPIRED" : owned.status;
         ft_respond_json(resp, 200, json_pack("{s:I, s:s}", "id", (json_int_t)req->path_id, "status", status));

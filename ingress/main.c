@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "ft/portone.h"
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "ft/password.h"
@@ -60,12 +61,20 @@ static int serve(const struct ft_config *config)
     app.metrics = ft_http_metrics_new(ft_route_paths, ft_route_count);
     app.seat_maps = ft_seat_map_cache_new(1024, FT_SEAT_MAP_TTL_MS);
     app.producer = ft_kafka_producer_new(config->kafka_brokers, err, sizeof err);
+    bool payments = config->portone_base_url[0] != '\0';
+    if (payments)
+        app.portone = ft_portone_new(config->portone_base_url, config->portone_imp_key, config->portone_imp_secret,
+                                     config->portone_timeout_ms);
+    else
+        ft_log_warn("ingress.payments_off", "reason=\"FT_PORTONE_BASE_URL is not set\"");
     int status = EXIT_FAILURE;
     struct ft_server *server = NULL;
     sigset_t stop;
     block_stop_signals(&stop);
     if (app.db == NULL || app.metrics == NULL || app.seat_maps == NULL) {
         ft_log_error("ingress.start_failed", "error=\"out of memory\"");
+    } else if (payments && app.portone == NULL) {
+        ft_log_error("ingress.start_failed", "error=\"FT_PORTONE_* settings are incomplete or invalid\"");
     } else if (app.producer == NULL) {
         ft_log_error("ingress.start_failed", "error=\"kafka: %s\"", err);
     } else if ((app.pipeline = ft_pipeline_start(config, app.db, err, sizeof err)) == NULL) {
@@ -90,6 +99,7 @@ static int serve(const struct ft_config *config)
     ft_db_pool_free(app.db);
     ft_http_metrics_free(app.metrics);
     ft_seat_map_cache_free(app.seat_maps);
+    ft_portone_free(app.portone);
     ft_log_info("ingress.stopped", "status=%d", status);
     return status;
 }

@@ -17,6 +17,10 @@
     X("GET", "/api/v1/reservations/requests/{token}", ft_handle_reservation_request_get, FT_ACCESS_USER, false) \
     X("GET", "/api/v1/reservations/my", ft_handle_my_reservations, FT_ACCESS_USER, false)        \
     X("DELETE", "/api/v1/reservations/{id}", ft_handle_reservation_cancel, FT_ACCESS_USER, false) \
+    X("POST", "/api/v1/payments/prepare", ft_handle_payment_prepare, FT_ACCESS_USER, true)        \
+    X("POST", "/api/v1/payments", ft_handle_payment_confirm, FT_ACCESS_USER, true)                \
+    X("GET", "/api/v1/payments/{reservationId}", ft_handle_payment_get, FT_ACCESS_USER, false)    \
+    X("POST", "/api/v1/payments/webhook", ft_handle_payment_webhook, FT_ACCESS_PUBLIC, true)      \
     X("GET", "/healthz", ft_handle_healthz, FT_ACCESS_PUBLIC, false)                             \
     X("GET", "/readyz", ft_handle_readyz, FT_ACCESS_PUBLIC, false)                               \
     X("GET", "/metrics", ft_handle_metrics_with_pipeline, FT_ACCESS_PUBLIC, false)

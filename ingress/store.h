@@ -106,6 +106,45 @@ struct ft_owned_reservation {
 enum ft_store_result ft_store_reservation_of(PGconn *db, int64_t reservation_id, int64_t user_id,
                                             struct ft_owned_reservation *out);
 
+/* --- payments (store_payments.c) --- */
+
+/* One reservation's payment order as the payment routes need it. */
+struct ft_payment_order {
+    int64_t reservation_id, schedule_id, user_id, amount;
+    char reservation_status[16]; /* HELD, PAID, CANCELLED, EXPIRED as stored */
+    bool past_expiry;            /* a HELD one whose time is up */
+    bool prepared;               /* an order (payments row) exists; the fields below are set */
+    char merchant_uid[64];
+    char imp_uid[128];    /* "" while none settled it */
+    char status[16];      /* PREPARED, CONFIRMING, PAID, REFUND_DUE, REFUNDED */
+    char refund_reason[32]; /* "" unless a refund of it was decided */
+};
+
+/* Reads the order of reservation_id owned by user_id (NOT_FOUND for anyone else's), or,
+ * with reservation_id 0, the order whose merchant_uid is given (for the webhook). */
+enum ft_store_result ft_store_payment_order(PGconn *db, int64_t reservation_id, int64_t user_id,
+                                            const char *merchant_uid, struct ft_payment_order *out);
+
+/* Creates the reservation's order with merchant_uid unless it has one (then nothing changes). */
+enum ft_store_result ft_store_payment_prepare(PGconn *db, int64_t reservation_id, const char *merchant_uid);
+
+/* Binds imp_uid to the PREPARED order and makes it CONFIRMING. CONFLICT when imp_uid
+ * settles another order; NOT_FOUND when the order is no longer PREPARED. */
+enum ft_store_result ft_store_payment_claim(PGconn *db, int64_t reservation_id, const char *imp_uid);
+
+/* Binds imp_uid to the PREPARED order as REFUND_DUE and puts its refund in the outbox, in
+ * one statement. CONFLICT when imp_uid settles another order; NOT_FOUND when the order is
+ * no longer PREPARED. */
+enum ft_store_result ft_store_payment_refuse(PGconn *db, int64_t reservation_id, const char *imp_uid,
+                                             const char *merchant_uid, int64_t amount, const char *reason);
+
+/* *json: Payment (the order, its state and its refund with every attempt). */
+enum ft_store_result ft_store_payment_view(PGconn *db, int64_t reservation_id, int64_t user_id, char **json);
+
+/* Maps a failed PGresult to a store result (CONFLICT on a unique violation), logging
+ * what the client will not see. */
+enum ft_store_result ft_store_failure(PGconn *db, const PGresult *res, const char *what);
+
 /* ft_store_json_row for a query whose one parameter ($1) is an id. */
 enum ft_store_result ft_store_json_by_id(PGconn *db, const char *what, const char *sql, int64_t id, char **json);
 

@@ -7,8 +7,7 @@
 #include "ft/log.h"
 #include "store.h"
 
-/* Maps a failed result to a store result, logging what the client will not see. */
-static enum ft_store_result failure(PGconn *db, const PGresult *res, const char *what)
+enum ft_store_result ft_store_failure(PGconn *db, const PGresult *res, const char *what)
 {
     const char *state = ft_db_sqlstate(res);
     if (strcmp(state, "23505") == 0)
@@ -28,7 +27,7 @@ enum ft_store_result ft_store_json_row(PGconn *db, const char *what, const char 
     PGresult *res = ft_db_query(db, sql, nparams, params);
     enum ft_store_result result = FT_STORE_OK;
     if (!ft_db_ok(res))
-        result = failure(db, res, what);
+        result = ft_store_failure(db, res, what);
     else if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
         result = FT_STORE_NOT_FOUND;
     else if ((*json = strdup(PQgetvalue(res, 0, 0))) == NULL)

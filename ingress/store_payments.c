@@ -1,0 +1,126 @@
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ft/db_pool.h"
+#include "store.h"
+
+/* Runs a statement that returns no rows; OK, or what failed (CONFLICT on a unique key). */
+static enum ft_store_result exec(PGconn *db, const char *what, const char *sql, int nparams, const char *const *params,
+                                 int *rows)
+{
+    PGresult *res = ft_db_query(db, sql, nparams, params);
+    enum ft_store_result result = ft_db_ok(res) ? FT_STORE_OK : ft_store_failure(db, res, what);
+    if (rows != NULL)
+        *rows = result == FT_STORE_OK ? atoi(PQcmdTuples(res)) : 0;
+    PQclear(res);
+    return result;
+}
+
+enum ft_store_result ft_store_payment_order(PGconn *db, int64_t reservation_id, int64_t user_id,
+                                            const char *merchant_uid, struct ft_payment_order *out)
+{
+    char id[24], user[24];
+    snprintf(id, sizeof id, "%" PRId64, reservation_id);
+    snprintf(user, sizeof user, "%" PRId64, user_id);
+    const char *params[] = { reservation_id > 0 ? id : NULL, reservation_id > 0 ? user : NULL,
+                             reservation_id > 0 ? NULL : merchant_uid };
+    PGresult *res = ft_db_query(
+        db,
+        "SELECT r.id, r.schedule_id, r.user_id, r.amount, r.status, r.expires_at <= now(),"
+        "       p.merchant_uid, coalesce(p.imp_uid, ''), p.status, coalesce(f.reason, '')"
+        " FROM reservations r LEFT JOIN payments p ON p.reservation_id = r.id"
+        " LEFT JOIN refunds f ON f.imp_uid = p.imp_uid"
+        " WHERE ($1::bigint IS NULL OR (r.id = $1 AND r.user_id = $2)) AND ($3::text IS NULL OR p.merchant_uid = $3)",
+        3, params);
+    enum ft_store_result result = FT_STORE_OK;
+    memset(out, 0, sizeof *out);
+    if (!ft_db_ok(res))
+        result = ft_store_failure(db, res, "payment_order");
+    else if (PQntuples(res) != 1)
+        result = FT_STORE_NOT_FOUND;
+    else {
+        out->reservation_id = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+        out->schedule_id = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        out->user_id = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+        out->amount = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+        snprintf(out->reservation_status, sizeof out->reservation_status, "%s", PQgetvalue(res, 0, 4));
+        out->past_expiry = PQgetvalue(res, 0, 5)[0] == 't';
+        out->prepared = !PQgetisnull(res, 0, 6);
+        snprintf(out->merchant_uid, sizeof out->merchant_uid, "%s", PQgetvalue(res, 0, 6));
+        snprintf(out->imp_uid, sizeof out->imp_uid, "%s", PQgetvalue(res, 0, 7));
+        snprintf(out->status, sizeof out->status, "%s", PQgetvalue(res, 0, 8));
+        snprintf(out->refund_reason, sizeof out->refund_reason, "%s", PQgetvalue(res, 0, 9));
+    }
+    PQclear(res);
+    return result;
+}
+
+enum ft_store_result ft_store_payment_prepare(PGconn *db, int64_t reservation_id, const char *merchant_uid)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, reservation_id);
+    const char *params[] = { id, merchant_uid };
+    return exec(db, "payment_prepare",
+                "INSERT INTO payments (reservation_id, merchant_uid, amount, status)"
+                " SELECT id, $2, amount, 'PREPARED' FROM reservations WHERE id = $1"
+                " ON CONFLICT (reservation_id) DO NOTHING",
+                2, params, NULL);
+}
+
+enum ft_store_result ft_store_payment_claim(PGconn *db, int64_t reservation_id, const char *imp_uid)
+{
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, reservation_id);
+    const char *params[] = { id, imp_uid };
+    int rows = 0;
+    enum ft_store_result result = exec(db, "payment_claim",
+                                       "UPDATE payments SET imp_uid = $2, status = 'CONFIRMING', updated_at = now()"
+                                       " WHERE reservation_id = $1 AND status = 'PREPARED'",
+                                       2, params, &rows);
+    return result == FT_STORE_OK && rows == 0 ? FT_STORE_NOT_FOUND : result;
+}
+
+enum ft_store_result ft_store_payment_refuse(PGconn *db, int64_t reservation_id, const char *imp_uid,
+                                             const char *merchant_uid, int64_t amount, const char *reason)
+{
+    char id[24], paid[24];
+    snprintf(id, sizeof id, "%" PRId64, reservation_id);
+    snprintf(paid, sizeof paid, "%" PRId64, amount);
+    const char *params[] = { id, imp_uid, merchant_uid, paid, reason };
+    int rows = 0;
+    /* One statement: the order's new state and its refund are written together or not at all. */
+    enum ft_store_result result = exec(
+        db, "payment_refuse",
+        "WITH bound AS (UPDATE payments SET imp_uid = $2, status = 'REFUND_DUE', updated_at = now()"
+        "               WHERE reservation_id = $1 AND status = 'PREPARED' RETURNING reservation_id)"
+        " INSERT INTO refunds (imp_uid, merchant_uid, reservation_id, amount, reason, decided_by)"
+        " SELECT $2, $3, reservation_id, $4, $5, 'VERIFICATION' FROM bound",
+        5, params, &rows);
+    return result == FT_STORE_OK && rows == 0 ? FT_STORE_NOT_FOUND : result;
+}
+
+enum ft_store_result ft_store_payment_view(PGconn *db, int64_t reservation_id, int64_t user_id, char **json)
+{
+    char id[24], user[24];
+    snprintf(id, sizeof id, "%" PRId64, reservation_id);
+    snprintf(user, sizeof user, "%" PRId64, user_id);
+    const char *params[] = { id, user };
+    return ft_store_json_row(
+        db, "payment_view",
+        "SELECT json_build_object('reservationId', r.id, 'merchantUid', p.merchant_uid, 'amount', p.amount,"
+        "  'orderName', c.title || ' - ' || n.seats || CASE n.seats WHEN 1 THEN ' seat' ELSE ' seats' END,"
+        "  'status', p.status, 'impUid', p.imp_uid, 'reservationStatus', r.status,"
+        "  'refund', (SELECT json_build_object('reason', f.reason, 'status', f.status, 'amount', f.amount,"
+        "       'createdAt', api_timestamp(f.created_at), 'completedAt', api_timestamp(f.completed_at),"
+        "       'attempts', (SELECT coalesce(json_agg(json_build_object('attempt', a.attempt,"
+        "                     'startedAt', api_timestamp(a.started_at), 'result', a.result) ORDER BY a.attempt), '[]')"
+        "                    FROM refund_attempts a WHERE a.refund_id = f.id))"
+        "     FROM refunds f WHERE f.imp_uid = p.imp_uid))"
+        " FROM reservations r JOIN payments p ON p.reservation_id = r.id"
+        " JOIN schedules s ON s.id = r.schedule_id JOIN concerts c ON c.id = s.concert_id"
+        " CROSS JOIN LATERAL (SELECT count(*) AS seats FROM reservation_seats WHERE reservation_id = r.id) n"
+        " WHERE r.id = $1 AND r.user_id = $2",
+        2, params, json);
+}
