@@ -14,6 +14,8 @@ PACKAGES=(
   # tests and scripts
   python3 python3-pytest python3-requests python3-jsonschema python3-yaml python3-jwt
   python3-psycopg2 python3-confluent-kafka
+  # deploy.compose: `nginx -t` on deploy/nginx/ with a throwaway certificate (openssl)
+  nginx openssl
 )
 
 # One dpkg-query for all (it skips unknown names, with a message on stderr).

@@ -11,6 +11,7 @@ ROOT = os.environ.get("FT_REPO_ROOT") or os.path.abspath(os.path.join(os.path.di
 COMPOSE_FILE = os.path.join(ROOT, "docker-compose.yml")
 ENV_TEMPLATE = os.path.join(ROOT, "deploy", "env.template")
 SECRET_NAME = re.compile(r"(SECRET|PASSWORD|KEY)", re.I)
+PROGRAM_DOCKERFILE = "deploy/docker/Dockerfile"
 
 # Compose's interpolation: $$, $NAME, ${NAME}, ${NAME:-default}, ${NAME-default},
 # ${NAME:?error}, ${NAME?error}, ${NAME:+other}, ${NAME+other}.
@@ -72,8 +73,7 @@ def _interpolate_text(text, env, used):
 
 
 def interpolate(node, env, used=None):
-    """Interpolates every string of a YAML tree (keys too, as Compose does for values only
-    where it matters; our keys hold no variables). Collects variable names into `used`."""
+    """Interpolates every string value of a YAML tree; collects the variable names into `used`."""
     used = set() if used is None else used
     if isinstance(node, dict):
         return {key: interpolate(value, env, used) for key, value in node.items()}
@@ -87,6 +87,31 @@ def interpolate(node, env, used=None):
 def compose(env=None):
     """The compose file as `docker compose config` would see it with the filled template."""
     return interpolate(raw_compose(), filled_env() if env is None else env)
+
+
+def build_of(services, name):
+    """The build section of a service, or of the service that builds its image."""
+    service = services[name]
+    if "build" in service:
+        return service["build"]
+    for other in services.values():
+        if other.get("image") == service.get("image") and "build" in other:
+            return other["build"]
+    return None
+
+
+def program_of(services, name):
+    """ingress, worker or expirer when the service runs that program (the Dockerfile target
+    with its own entrypoint); None for anything else, one-shot tools included."""
+    build = build_of(services, name)
+    service = services[name]
+    if not build or build.get("dockerfile") != PROGRAM_DOCKERFILE or "entrypoint" in service:
+        return None
+    return build.get("target")
+
+
+def instances(services, program):
+    return {name: replicas(s) for name, s in services.items() if program_of(services, name) == program}
 
 
 def replicas(service):

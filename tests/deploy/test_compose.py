@@ -15,41 +15,15 @@ import re
 import pytest
 from jsonschema import Draft202012Validator
 
-from deploy_support import (ROOT, SECRET_NAME, MissingVariable, compose, depends_on,
+from deploy_support import (ROOT, SECRET_NAME, MissingVariable, build_of, compose, depends_on, instances,
                             dockerfile_stages, env_template, filled_env, inherited, interpolate,
                             is_one_shot, raw_compose, replicas, stage_chain)
 
 SCHEMA = os.path.join(os.path.dirname(__file__), "compose-spec", "compose-spec.json")
-PROGRAM_DOCKERFILE = "deploy/docker/Dockerfile"
 GO_DURATION = re.compile(r"(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+")
 
 
 # --- what the services are --------------------------------------------------------------
-
-def build_of(services, name):
-    """The build section of a service, or of the service that builds its image."""
-    service = services[name]
-    if "build" in service:
-        return service["build"]
-    for other in services.values():
-        if other.get("image") == service.get("image") and "build" in other:
-            return other["build"]
-    return None
-
-
-def program_of(services, name):
-    """ingress, worker or expirer when the service runs that program (the Dockerfile target
-    with its own entrypoint); None for anything else, one-shot tools included."""
-    build = build_of(services, name)
-    service = services[name]
-    if not build or build.get("dockerfile") != PROGRAM_DOCKERFILE or "entrypoint" in service:
-        return None
-    return build.get("target")
-
-
-def instances(services, program):
-    return {name: replicas(s) for name, s in services.items() if program_of(services, name) == program}
-
 
 def image_healthcheck(services, name):
     """The HEALTHCHECK the service's image declares, if it is built here."""
