@@ -3,7 +3,7 @@ SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 STACK := deploy/local/stack.sh
 
-.PHONY: help deps build run up down status test clean
+.PHONY: help deps build run up down status test clean bench
 
 help:
 	@echo "make run     install what is missing, build, start PostgreSQL + Kafka + services,"
@@ -16,6 +16,8 @@ help:
 	@echo "             (CTEST_ARGS='-R name' to pick tests)"
 	@echo "make clean   make down, then delete build/ and .state/ (database, Kafka data, secrets)"
 	@echo "make deps    install the Debian packages that are missing"
+	@echo "make bench   the on-sale benchmark and its yardsticks, one table (about 2 min;"
+	@echo "             FULL=1: three rounds, medians). Stops the services of make up first"
 
 deps:
 	@deploy/local/install-deps.sh
@@ -38,6 +40,10 @@ status:
 
 test:
 	@deploy/local/test.sh $(CTEST_ARGS)
+
+# The stack's services are started by the benchmark itself, on a database of its own.
+bench: build
+	@/usr/bin/python3 bench/bench.py $(if $(FULL),--full)
 
 clean:
 	@$(STACK) purge

@@ -1,0 +1,495 @@
+#!/usr/bin/python3
+"""make bench: the on-sale benchmark of issue 5, side by side with its yardsticks, on the
+local stack, printed as one table.
+
+    bench/bench.py [--full] [--rounds N] [--seconds S]
+
+In one run, on the same machine and the same PostgreSQL, one after the other:
+  - nginx serving a static 200-byte JSON file, under wrk;
+  - the baseline: the first version's algorithm (per request BEGIN; SELECT ... FOR UPDATE
+    the seat; check; UPDATE; INSERT; COMMIT) by pgbench against a database of its own
+    with the same seats, request mix and concurrency;
+  - the batched-write ceiling: one connection, 1,000 seat UPDATEs + 1,000 INSERTs per
+    transaction (pgbench);
+  - the worker alone replaying commands into PostgreSQL (bench/worker_replay.py);
+  - the pipeline end to end: ft-loadgen against ft-ingress, ft-worker and ft-expirer
+    (build/release) on a fresh database and fresh topics: closed loop for throughput,
+    then open loop at 70 % of that rate for latency; then wrk polling the tokens;
+  - peak RSS (VmHWM) of the three services, and bench/check_invariants.py.
+The short run (default) takes about two minutes; --full runs three rounds with longer
+measurements and reports medians. Results also go to .state/bench/latest.json.
+
+The development services (make up) are stopped first: the pipeline runs on the same
+ports with a database and topics of its own. PostgreSQL and Kafka are left running."""
+import argparse
+import json
+import math
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import psycopg2
+from confluent_kafka.admin import AdminClient
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+BIN = os.path.join(ROOT, "build", "release", "bin")
+STATE = os.path.join(ROOT, ".state")
+PG = "postgresql://{user}@127.0.0.1:" + os.environ.get("FT_PG_PORT", "25432") + "/{db}"
+ADMIN_URL = PG.format(user="postgres", db="postgres")
+BROKERS = os.environ.get("FT_KAFKA_BROKERS", "127.0.0.1:" + os.environ.get("FT_KAFKA_PORT", "29092"))
+HTTP_PORT = int(os.environ.get("FT_HTTP_PORT", "8080"))
+BASE = f"http://127.0.0.1:{HTTP_PORT}"
+SERVICES = ("ingress", "worker", "expirer")
+BENCH_DB = "fairticket_bench"
+BASELINE_DB = "fairticket_baseline"
+ROWS, SEATS_PER_ROW = 100, 100  # a schedule's hall: 10,000 seats
+GRADES = "CASE WHEN r <= 10 THEN 'VIP' WHEN r <= 40 THEN 'R' WHEN r <= 70 THEN 'S' ELSE 'A' END"
+CONCURRENCY = 64  # reservation requests in flight (loadgen) = pgbench clients
+SEAT_FRACTION = 0.5  # specific seats; the rest best available
+
+
+def log(msg):
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def sql(url, statement, *args):
+    conn = psycopg2.connect(url)
+    conn.autocommit = True
+    try:
+        with conn.cursor() as cur:
+            cur.execute(statement, args)
+            return cur.fetchall() if cur.description else None
+    finally:
+        conn.close()
+
+
+def fresh_database(name):
+    sql(ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    sql(ADMIN_URL, f'CREATE DATABASE "{name}" OWNER fairticket')
+    return PG.format(user="fairticket", db=name)
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, check=True, capture_output=True, text=True, **kwargs).stdout
+
+
+# --- services -------------------------------------------------------------------------------
+
+def service_pid(name):
+    """The pid in .state/run/NAME.pid when it names a live ft-NAME (as stack.sh checks)."""
+    try:
+        with open(os.path.join(STATE, "run", f"{name}.pid"), encoding="utf-8") as f:
+            pid = int(f.read().strip())
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            if f"ft-{name}".encode() in f.read():
+                return pid
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+def stop_service(name, grace=15):
+    pid = service_pid(name)
+    if pid is None:
+        return
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while service_pid(name) == pid and time.monotonic() < deadline:
+        time.sleep(0.1)
+    if service_pid(name) == pid:
+        os.kill(pid, signal.SIGKILL)
+    try:
+        os.unlink(os.path.join(STATE, "run", f"{name}.pid"))
+    except FileNotFoundError:
+        pass
+
+
+def stack_env(topics):
+    return dict(os.environ, FT_DATABASE_URL=PG.format(user="fairticket", db=BENCH_DB),
+                FT_TOPIC_COMMANDS=topics[0], FT_TOPIC_OUTCOMES=topics[1])
+
+
+def peak_rss_kb(name):
+    pid = service_pid(name)
+    if pid is None:
+        return None
+    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+        return int(re.search(r"^VmHWM:\s+(\d+) kB", f.read(), re.M).group(1))
+
+
+# --- the pipeline's own catalog ---------------------------------------------------------------
+
+def load_catalog(url, schedules, users):
+    """One venue of ROWS x SEATS_PER_ROW, `schedules` open performances, `users` users.
+    Returns (schedule ids, first user id). Users are made in SQL: signing 20,000 up through
+    the API would spend minutes in Argon2; the load generator signs their tokens instead."""
+    run([os.path.join(ROOT, "deploy", "local", "migrate.sh"), url])
+    sql(url, "INSERT INTO venues (name) VALUES ('bench hall')")
+    sql(url, f"INSERT INTO venue_rows SELECT 1, r, {SEATS_PER_ROW}, {GRADES}, 200000 - r * 1500 "
+             f"FROM generate_series(1, {ROWS}) r")
+    sql(url, "INSERT INTO concerts (title, artist) VALUES ('bench on-sale', 'bench')")
+    sql(url, "INSERT INTO schedules (concert_id, venue_id, starts_at) SELECT 1, 1, now() + g * interval '1 day' "
+             "FROM generate_series(1, %s) g", schedules)
+    sql(url, "INSERT INTO seats (schedule_id, row_number, seat_number, grade, price) SELECT s.id, r.row_number, n, "
+             "r.grade, r.price FROM schedules s, venue_rows r, generate_series(1, r.seat_count) n")
+    first = sql(url, "INSERT INTO users (email, password_hash, name) SELECT 'bench-' || g || '@bench.example', 'x', "
+                     "'bench' FROM generate_series(1, %s) g RETURNING id", users)[0][0]
+    return [r[0] for r in sql(url, "SELECT id FROM schedules ORDER BY id")], first
+
+
+# --- yardsticks -------------------------------------------------------------------------------
+
+def free_port():
+    for port in range(18090, 18200):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise SystemExit("no free port for nginx in 18090-18199")
+
+
+def wrk(url, seconds, connections, script=None, script_args=()):
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+    if script:
+        command += ["-s", script]
+    out = run(command + [url, "--"] + list(script_args) if script_args else command + [url])
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def nginx_static(seconds, connections):
+    """A static 200-byte JSON file from nginx (its own config, unprivileged port)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o755)  # nginx's workers may run as nobody
+        os.mkdir(os.path.join(tmp, "www"))
+        body = json.dumps({"token": "x" * 22, "status": "WAITING", "position": 12345, "etaMs": 1000,
+                           "pollAfterMs": 250, "pad": ""})
+        body = body.replace('"pad": ""', '"pad": "' + "p" * (200 - len(body)) + '"')
+        with open(os.path.join(tmp, "www", "status.json"), "w", encoding="utf-8") as f:
+            f.write(body)
+        port = free_port()
+        with open(os.path.join(tmp, "nginx.conf"), "w", encoding="utf-8") as f:
+            f.write(f"""worker_processes auto; daemon off; pid {tmp}/nginx.pid; error_log {tmp}/error.log;
+events {{ worker_connections 4096; }}
+http {{ access_log off; keepalive_requests 1000000;
+  server {{ listen 127.0.0.1:{port}; root {tmp}/www; default_type application/json; }} }}
+""")
+        proc = subprocess.Popen(["nginx", "-p", tmp, "-c", os.path.join(tmp, "nginx.conf")],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(50):
+                with socket.socket() as s:
+                    if s.connect_ex(("127.0.0.1", port)) == 0:
+                        break
+                time.sleep(0.1)
+            return wrk(f"http://127.0.0.1:{port}/status.json", seconds, connections)["per_s"]
+        finally:
+            proc.send_signal(signal.SIGQUIT)
+            proc.wait(timeout=20)
+
+
+BASELINE_SCRIPT = r"""
+\set sched random(1, :schedules)
+\set user random(1, :users)
+\if random(1, 100) <= :seat_pct
+\set seat (:sched - 1) * :spp + int(:spp * pow(random(0, 999999) / 1000000.0, 3)) + 1
+BEGIN;
+SELECT (status = 'AVAILABLE')::int AS free FROM seats WHERE id = :seat FOR UPDATE \gset
+\if :free
+UPDATE seats SET status = 'HELD', user_id = :user WHERE id = :seat;
+INSERT INTO reservations (user_id, schedule_id, seat_ids) VALUES (:user, :sched, ARRAY[:seat]::bigint[]);
+\endif
+COMMIT;
+\else
+\set q random(1, 4)
+BEGIN;
+WITH picked AS (SELECT id FROM seats WHERE schedule_id = :sched AND status = 'AVAILABLE' ORDER BY row_no, seat_no LIMIT :q FOR UPDATE SKIP LOCKED), held AS (UPDATE seats s SET status = 'HELD', user_id = :user FROM picked WHERE s.id = picked.id RETURNING s.id) INSERT INTO reservations (user_id, schedule_id, seat_ids) SELECT :user, :sched, array_agg(id) FROM held HAVING count(*) > 0;
+COMMIT;
+\endif
+"""
+
+BATCH_SCRIPT = r"""
+\set b random(0, :blocks - 1)
+BEGIN;
+UPDATE seats SET status = 'HELD', user_id = :b + 1 WHERE id BETWEEN :b * 1000 + 1 AND :b * 1000 + 1000;
+INSERT INTO reservations (user_id, schedule_id, seat_ids) SELECT :b + 1, 1, ARRAY[g] FROM generate_series(:b * 1000 + 1, :b * 1000 + 1000) g;
+COMMIT;
+"""
+
+
+def baseline_tables(url, schedules):
+    """The first version's shape: a seat row with its status, one reservation per request."""
+    sql(url, "CREATE TABLE seats (id bigint PRIMARY KEY, schedule_id int NOT NULL, row_no int NOT NULL, "
+             "seat_no int NOT NULL, grade text NOT NULL, status text NOT NULL DEFAULT 'AVAILABLE', user_id bigint)")
+    sql(url, f"INSERT INTO seats (id, schedule_id, row_no, seat_no, grade) SELECT (s - 1) * {ROWS * SEATS_PER_ROW} + "
+             f"(r - 1) * {SEATS_PER_ROW} + n, s, r, n, {GRADES} FROM generate_series(1, %s) s, "
+             f"generate_series(1, {ROWS}) r, generate_series(1, {SEATS_PER_ROW}) n", schedules)
+    sql(url, "CREATE INDEX seats_available ON seats (schedule_id, row_no, seat_no) WHERE status = 'AVAILABLE'")
+    sql(url, "CREATE TABLE reservations (id bigserial PRIMARY KEY, user_id bigint NOT NULL, schedule_id int NOT NULL, "
+             "seat_ids bigint[] NOT NULL, created_at timestamptz NOT NULL DEFAULT now())")
+    sql(url, "VACUUM ANALYZE seats")
+
+
+def pgbench(url, script, seconds, clients, variables):
+    with tempfile.NamedTemporaryFile("w", suffix=".sql", delete=False) as f:
+        f.write(script)
+    try:
+        command = ["pgbench", "-n", "-M", "prepared", f"-c{clients}", f"-j{min(clients, 2)}", f"-T{seconds}",
+                   "-f", f.name] + [f"-D{k}={v}" for k, v in variables.items()] + [url]
+        out = run(command)
+        return float(re.search(r"tps = ([\d.]+)", out).group(1))
+    finally:
+        os.unlink(f.name)
+
+
+def baseline(seconds, schedules, users):
+    url = fresh_database(BASELINE_DB)
+    baseline_tables(url, schedules)
+    started = time.monotonic()
+    tps = pgbench(url, BASELINE_SCRIPT, seconds, CONCURRENCY,
+                  {"schedules": schedules, "users": users, "spp": ROWS * SEATS_PER_ROW,
+                   "seat_pct": int(SEAT_FRACTION * 100)})
+    holds = sql(url, "SELECT count(*) FROM reservations")[0][0]
+    left = sql(url, "SELECT count(*) FROM seats WHERE status = 'AVAILABLE'")[0][0]
+    log(f"baseline: {holds} holds in {seconds} s ({tps:.0f} transactions/s), {left} seats left "
+        f"(wall {time.monotonic() - started:.1f} s)")
+    return holds / seconds, left
+
+
+def batched_ceiling(seconds):
+    url = fresh_database(BASELINE_DB)
+    blocks = 1000
+    baseline_tables(url, blocks * 1000 // (ROWS * SEATS_PER_ROW))
+    tps = pgbench(url, BATCH_SCRIPT, seconds, 1, {"blocks": blocks})
+    sql(ADMIN_URL, f'DROP DATABASE "{BASELINE_DB}" WITH (FORCE)')
+    return tps * 1000
+
+
+def worker_replay(commands, runs):
+    out = run(["/usr/bin/python3", os.path.join(ROOT, "bench", "worker_replay.py"), "--commands", str(commands),
+               "--runs", str(runs)])
+    return json.loads(out.strip().splitlines()[-1])
+
+
+# --- the pipeline -----------------------------------------------------------------------------
+
+POLL_LUA = r"""
+local tokens, auths, n = {}, {}, 0
+function init(args)
+  for line in io.lines(args[1]) do
+    local token, auth = line:match("([^\t]+)\t(.+)")
+    n = n + 1; tokens[n] = token; auths[n] = auth
+  end
+  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
+end
+function request()
+  local i = math.random(n)
+  return wrk.format("GET", "/api/v1/reservations/requests/" .. tokens[i], {["Authorization"] = "Bearer " .. auths[i]})
+end
+"""
+
+
+def loadgen(tmp, name, schedules, users, first_user, extra):
+    summary = os.path.join(tmp, f"{name}.json")
+    tokens = os.path.join(tmp, f"{name}.tokens")
+    command = [os.path.join(BIN, "ft-loadgen"), "--base", BASE, "--users", str(users), "--accounts", "mint",
+               "--jwt-secret-file", os.path.join(STATE, "secrets", "jwt-secret"), "--first-user-id", str(first_user),
+               "--schedules", ",".join(map(str, schedules)), "--seat-fraction", str(SEAT_FRACTION),
+               "--connections", str(2 * CONCURRENCY + 64), "--tokens-out", tokens] + extra
+    with open(summary, "w", encoding="utf-8") as out:
+        subprocess.run(command, stdout=out, check=True)
+    with open(summary, encoding="utf-8") as f:
+        doc = json.load(f)
+    log(f"{name}: sent {doc['sent']}, accepted {doc['accepted_per_s']:.0f}/s, decided {doc['decided_per_s']:.0f}/s, "
+        f"p99 to 202 {doc['ms_to_202']['p99']:.1f} ms, unresolved {doc['unresolved']}, "
+        f"4xx {doc['http_4xx']}, 5xx {doc['http_5xx']}")
+    return doc, summary, tokens
+
+
+def onsale_round(tmp, index, schedule_sets, users, first_user, seconds):
+    closed, s1, t1 = loadgen(tmp, f"closed-{index}", schedule_sets[0], users, first_user,
+                             ["--concurrency", str(CONCURRENCY), "--requests", "10000000", "--duration", str(seconds),
+                              "--deadline", str(seconds + 60), "--seed", str(index + 1)])
+    rate = max(100, round(0.7 * closed["accepted_per_s"]))
+    opened, s2, t2 = loadgen(tmp, f"open-{index}", schedule_sets[1], users, first_user,
+                             ["--rate", str(rate), "--requests", str(int(rate * seconds)), "--deadline",
+                              str(seconds + 60), "--seed", str(index + 101)])
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(POLL_LUA)
+    try:
+        polls = wrk(BASE, max(5, seconds // 2), CONCURRENCY, f.name, [t1])
+    finally:
+        os.unlink(f.name)
+    log(f"polls (wrk): {polls['per_s']:.0f}/s, non-2xx {polls['non_2xx']}")
+    return {"closed": closed, "open": opened, "open_rate": rate, "poll_capacity": polls}, [s1, s2], [t1, t2]
+
+
+# --- the table --------------------------------------------------------------------------------
+
+def median(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(value, digits=0):
+    if value is None:
+        return "n/a"
+    return f"{value:,.{digits}f}"
+
+
+def table(r, invariants):
+    def ratio(a, b):
+        return a / b if a and b else None
+
+    decided_x = ratio(r["decided_per_s"], r["baseline_holds_per_s"])
+    replay_x = ratio(r["worker_replay_per_s"], r["batched_ceiling_per_s"])
+    poll_x = ratio(r["poll_capacity_per_s"], r["nginx_per_s"])
+
+    def verdict(ok):
+        return "n/a" if ok is None else "met" if ok else "NOT met"
+
+    lines = [
+        f"Fair Ticket on-sale benchmark ({r['label']}; medians of {r['rounds']} round(s); one 2-core machine, "
+        f"load tools included)",
+        "",
+        "| figure | value | target | |",
+        "|---|---:|---|---|",
+        f"| accepted req/s (closed loop, {CONCURRENCY} in flight) | {fmt(r['accepted_per_s'])} | | |",
+        f"| decided req/s (same run) | {fmt(r['decided_per_s'])} | ≥ 4 × baseline | "
+        f"{fmt(decided_x, 2)}× {verdict(decided_x and decided_x >= 4)} |",
+        f"| p50 / p99 time to 202, open loop at {fmt(r['open_rate'])}/s | {fmt(r['p50_202'], 1)} / "
+        f"{fmt(r['p99_202'], 1)} ms | p99 ≤ 50 ms | {verdict(r['p99_202'] is not None and r['p99_202'] <= 50)} |",
+        f"| p50 / p99 time to outcome, same run | {fmt(r['p50_outcome'], 0)} / {fmt(r['p99_outcome'], 0)} ms | | |",
+        f"| poll req/s during the on-sale (pollAfterMs honoured) | {fmt(r['poll_per_s'])} | | |",
+        f"| poll req/s, capacity (wrk, {CONCURRENCY} connections) | {fmt(r['poll_capacity_per_s'])} | ≥ 60 % of nginx | "
+        f"{fmt(poll_x * 100 if poll_x else None)} % {verdict(poll_x and poll_x >= 0.6)} |",
+        f"| worker-only replay commands/s | {fmt(r['worker_replay_per_s'])} | ≥ 75 % of ceiling | "
+        f"{fmt(replay_x * 100 if replay_x else None)} % {verdict(replay_x and replay_x >= 0.75)} |",
+        f"| batched-write ceiling rows/s (1,000 UPDATE + 1,000 INSERT per txn) | {fmt(r['batched_ceiling_per_s'])} "
+        f"| | |",
+        f"| nginx static 200-byte JSON req/s (wrk, {CONCURRENCY} connections) | {fmt(r['nginx_per_s'])} | | |",
+        f"| baseline holds/s (lock per request, pgbench, {CONCURRENCY} clients) | {fmt(r['baseline_holds_per_s'])} "
+        f"| | |",
+        f"| peak RSS ingress / worker / expirer | {' / '.join(fmt(v / 1024 if v else None, 1) for v in r['rss_kb'])} "
+        f"MB | | |",
+        "",
+        "Invariants:",
+    ]
+    lines += [f"  {'n/a ' if v['ok'] is None else 'ok  ' if v['ok'] else 'FAIL'} {k}: {v['detail']}"
+              for k, v in invariants.items()]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true", help="three rounds, longer measurements")
+    parser.add_argument("--rounds", type=int)
+    parser.add_argument("--seconds", type=int, help="length of each on-sale measurement")
+    args = parser.parse_args()
+    rounds = args.rounds or (3 if args.full else 1)
+    seconds = args.seconds or (20 if args.full else 10)
+    schedules_per_set = 12 * math.ceil(seconds / 10)
+    users = 20000
+    replay_commands = 500000 if args.full else 100000
+    label = "full run (make bench FULL=1)" if args.full else "short run (make bench)"
+
+    for tool in ("wrk", "pgbench", "nginx"):
+        if subprocess.run(["which", tool], capture_output=True).returncode != 0:
+            raise SystemExit(f"{tool} is not installed (make deps)")
+    run([os.path.join(ROOT, "deploy", "local", "stack.sh"), "infra-up"])
+    for name in reversed(SERVICES):
+        if service_pid(name):
+            log(f"stopping the running {name} (make up starts the development stack again)")
+        stop_service(name)
+
+    tag = secrets.token_hex(3)
+    topics = (f"ft.bench.{tag}.commands", f"ft.bench.{tag}.outcomes")
+    url = fresh_database(BENCH_DB)
+    schedule_ids, first_user = load_catalog(url, 2 * rounds * schedules_per_set, users)
+    log(f"catalog: {len(schedule_ids)} schedules of {ROWS * SEATS_PER_ROW} seats, {users} users; topics {topics[0]}")
+    stack_log = os.path.join(STATE, "logs", "bench-stack.log")
+    with open(stack_log, "w", encoding="utf-8") as out:
+        started = subprocess.run([os.path.join(ROOT, "deploy", "local", "stack.sh"), "up"], env=stack_env(topics),
+                                 stdout=out, stderr=subprocess.STDOUT)
+    if started.returncode != 0:
+        raise SystemExit(f"the stack did not start: see {stack_log}")
+
+    results = {k: [] for k in ("accepted_per_s", "decided_per_s", "p50_202", "p99_202", "p50_outcome", "p99_outcome",
+                               "poll_per_s", "poll_capacity_per_s", "nginx_per_s", "baseline_holds_per_s",
+                               "batched_ceiling_per_s", "open_rate")}
+    summaries, token_files, raw = [], [], []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for i in range(rounds):
+                log(f"round {i + 1} of {rounds}")
+                results["nginx_per_s"].append(nginx_static(max(5, seconds // 2), CONCURRENCY))
+                log(f"nginx: {results['nginx_per_s'][-1]:,.0f}/s")
+                holds, _ = baseline(seconds, schedules_per_set, users)
+                results["baseline_holds_per_s"].append(holds)
+                results["batched_ceiling_per_s"].append(batched_ceiling(max(5, seconds // 2)))
+                log(f"batched ceiling: {results['batched_ceiling_per_s'][-1]:,.0f} rows/s")
+                sets = [schedule_ids[(2 * i + k) * schedules_per_set:(2 * i + k + 1) * schedules_per_set]
+                        for k in (0, 1)]
+                got, s, t = onsale_round(tmp, i, sets, users, first_user, seconds)
+                raw.append(got)
+                summaries += s
+                token_files += t
+                results["accepted_per_s"].append(got["closed"]["accepted_per_s"])
+                results["decided_per_s"].append(got["closed"]["decided_per_s"])
+                results["poll_per_s"].append(got["closed"]["poll_per_s"])
+                results["p50_202"].append(got["open"]["ms_to_202"]["p50"])
+                results["p99_202"].append(got["open"]["ms_to_202"]["p99"])
+                results["p50_outcome"].append(got["open"]["ms_to_outcome"]["p50"])
+                results["p99_outcome"].append(got["open"]["ms_to_outcome"]["p99"])
+                results["poll_capacity_per_s"].append(got["poll_capacity"]["per_s"])
+                results["open_rate"].append(got["open_rate"])
+            rss = [peak_rss_kb(name) for name in SERVICES]
+            log(f"worker-only replay of {replay_commands} commands")
+            replay = worker_replay(replay_commands, rounds)
+            # The invariants on a quiet stack: no more expiries, the worker caught up.
+            stop_service("expirer")
+            inv_json = os.path.join(tmp, "invariants.json")
+            env = stack_env(topics)
+            checker = [os.path.join(ROOT, "bench", "check_invariants.py"), "--database-url", env["FT_DATABASE_URL"],
+                       "--topic", topics[0], "--base", BASE, "--replay", "--json", inv_json]
+            for path in summaries:
+                checker += ["--summary", path]
+            for path in token_files:
+                checker += ["--tokens", path]
+            log("checking the invariants")
+            subprocess.run(["/usr/bin/python3"] + checker, env=env, stdout=subprocess.DEVNULL)
+            with open(inv_json, encoding="utf-8") as f:
+                invariants = json.load(f)
+    finally:
+        for name in reversed(SERVICES):
+            stop_service(name)
+        try:
+            admin = AdminClient({"bootstrap.servers": BROKERS})
+            for future in admin.delete_topics(list(topics)).values():
+                future.result(timeout=30)
+        except Exception as e:  # a topic left behind is harmless
+            log(f"topics not deleted: {e}")
+
+    summary = {k: median(v) for k, v in results.items()}
+    summary.update(label=label, rounds=rounds, rss_kb=rss, worker_replay_per_s=replay["median_commands_per_s"])
+    text = table(summary, invariants)
+    print(text)
+    os.makedirs(os.path.join(STATE, "bench"), exist_ok=True)
+    with open(os.path.join(STATE, "bench", "latest.json"), "w", encoding="utf-8") as f:
+        json.dump({"summary": summary, "rounds": raw, "results": results, "worker_replay": replay,
+                   "invariants": invariants, "table": text}, f, indent=1)
+    sys.exit(0 if all(v["ok"] is not False for v in invariants.values()) else 1)
+
+
+if __name__ == "__main__":
+    main()
