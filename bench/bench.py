@@ -283,20 +283,7 @@ def worker_replay(commands, runs):
 
 # --- the pipeline -----------------------------------------------------------------------------
 
-POLL_LUA = r"""
-local tokens, auths, n = {}, {}, 0
-function init(args)
-  for line in io.lines(args[1]) do
-    local token, auth = line:match("([^\t]+)\t(.+)")
-    n = n + 1; tokens[n] = token; auths[n] = auth
-  end
-  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
-end
-function request()
-  local i = math.random(n)
-  return wrk.format("GET", "/api/v1/reservations/requests/" .. tokens[i], {["Authorization"] = "Bearer " .. auths[i]})
-end
-"""
+WRK_LINES = os.path.join(ROOT, "bench", "wrk_lines.lua")  # also used by onsale_http.py
 
 
 def loadgen(tmp, name, schedules, users, first_user, extra):
@@ -324,12 +311,7 @@ def onsale_round(tmp, index, schedule_sets, users, first_user, seconds):
     opened, s2, t2 = loadgen(tmp, f"open-{index}", schedule_sets[1], users, first_user,
                              ["--rate", str(rate), "--requests", str(int(rate * seconds)), "--deadline",
                               str(seconds + 60), "--seed", str(index + 101)])
-    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
-        f.write(POLL_LUA)
-    try:
-        polls = wrk(BASE, max(5, seconds // 2), CONCURRENCY, f.name, [t1])
-    finally:
-        os.unlink(f.name)
+    polls = wrk(BASE, max(5, seconds // 2), CONCURRENCY, WRK_LINES, [t1, "poll"])
     log(f"polls (wrk): {polls['per_s']:.0f}/s, non-2xx {polls['non_2xx']}")
     return {"closed": closed, "open": opened, "open_rate": rate, "poll_capacity": polls}, [s1, s2], [t1, t2]
 

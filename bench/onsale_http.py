@@ -26,21 +26,7 @@ BROKERS = os.environ.get("FT_KAFKA_BROKERS", "127.0.0.1:29092")
 TOPIC = os.environ.get("FT_TOPIC_COMMANDS", "ft.reservation-commands")
 BASE = os.environ.get("FT_BENCH_URL", "http://127.0.0.1:8080")
 
-LUA = r"""
-local bodies, auths, n = {}, {}, 0
-function init(args)
-  for line in io.lines(args[1]) do
-    local auth, body = line:match("([^\t]+)\t(.+)")
-    n = n + 1; auths[n] = auth; bodies[n] = body
-  end
-  math.randomseed(os.time() + tonumber(tostring({}):sub(8), 16))
-end
-function request()
-  local i = math.random(n)
-  return wrk.format("POST", "/api/v1/reservations",
-    {["Content-Type"] = "application/json", ["Authorization"] = "Bearer " .. auths[i]}, bodies[i])
-end
-"""
+WRK_LINES = os.path.join(ROOT, "bench", "wrk_lines.lua")
 
 
 def sql(statement, *args):
@@ -91,13 +77,10 @@ def main():
                 else:
                     body = {"scheduleId": schedule, "quantity": rng.randint(1, 4)}
                 f.write(f"{token}\t{json.dumps(body)}\n")
-        script = os.path.join(tmp, "reserve.lua")
-        with open(script, "w", encoding="utf-8") as f:
-            f.write(LUA)
         decided_before, queued_before = decided_total(), queued_total()
         started = time.monotonic()
         out = subprocess.run(["wrk", f"-t{args.threads}", f"-c{args.connections}", f"-d{args.seconds}s", "--latency",
-                              "-s", script, BASE, "--", lines], capture_output=True, text=True, check=True).stdout
+                              "-s", WRK_LINES, BASE, "--", lines, "reserve"], capture_output=True, text=True, check=True).stdout
     print(out, file=sys.stderr)
     queued = queued_total() - queued_before
     while int(decided_total() - decided_before) < queued and time.monotonic() - started < args.seconds + 120:
