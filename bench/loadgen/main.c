@@ -509,7 +509,7 @@ static void usage(FILE *to)
           "  --replay FILE          send a recording's requests instead of a new mix\n"
           "  --speed X              replay X times faster (1)\n"
           "  --tokens-out FILE      write 'token<TAB>bearer' for each 202\n"
-          "  --pay-fraction F       share of holds to pay (0; needs the payment routes)\n",
+          "  --pay-fraction F       share of holds to pay: not implemented yet, only 0\n",
           to);
 }
 
@@ -583,6 +583,11 @@ static bool parse_options(int argc, char **argv, struct lg_options *opt)
         }
     }
     opt->requests = requests > 0 ? (size_t)requests : opt->users;
+    if (opt->pay_fraction > 0) {
+        /* The payment stage (prepare, pay at the PortOne imitation, confirm) is not written yet. */
+        fprintf(stderr, "ft-loadgen: --pay-fraction is not implemented yet; only 0 is accepted\n");
+        return false;
+    }
     if (optind != argc || (opt->accounts == LG_ACCOUNTS_MINT && (!opt->jwt_secret_file || opt->first_user_id <= 0))) {
         usage(stderr);
         return false;
