@@ -222,12 +222,14 @@ void ft_handle_payment_prepare(struct ft_app *app, const struct ft_request *req,
         return;
     struct ft_payment_order o;
     enum ft_store_result result = ft_store_payment_order(db, reservation_id, req->caller.user_id, NULL, &o);
+    bool unpaid = result == FT_STORE_OK && (!o.prepared || strcmp(o.status, "PREPARED") == 0);
+    if (unpaid && (strcmp(o.reservation_status, "HELD") != 0 || o.past_expiry)) {
+        /* Nothing to pay for any more: a payment now would only be refunded. */
+        ft_db_release(app->db, db);
+        ft_respond_fail(resp, 409, "RESERVATION_NOT_HELD", "only a live hold can be paid");
+        return;
+    }
     if (result == FT_STORE_OK && !o.prepared) {
-        if (strcmp(o.reservation_status, "HELD") != 0 || o.past_expiry) {
-            ft_db_release(app->db, db);
-            ft_respond_fail(resp, 409, "RESERVATION_NOT_HELD", "only a live hold can be paid");
-            return;
-        }
         /* Ours and unguessable: a deployment reset can never make it collide with an old order. */
         char merchant_uid[FT_MERCHANT_UID_SIZE], nonce[FT_REQUEST_TOKEN_SIZE];
         ft_request_token_new(nonce);

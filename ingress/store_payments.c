@@ -111,7 +111,8 @@ enum ft_store_result ft_store_payment_view(PGconn *db, int64_t reservation_id, i
         db, "payment_view",
         "SELECT json_build_object('reservationId', r.id, 'merchantUid', p.merchant_uid, 'amount', p.amount,"
         "  'orderName', c.title || ' - ' || n.seats || CASE n.seats WHEN 1 THEN ' seat' ELSE ' seats' END,"
-        "  'status', p.status, 'impUid', p.imp_uid, 'reservationStatus', r.status,"
+        "  'status', p.status, 'impUid', p.imp_uid,"
+        "  'reservationStatus', CASE WHEN r.status = 'HELD' AND r.expires_at <= now() THEN 'EXPIRED' ELSE r.status END,"
         "  'refund', (SELECT json_build_object('reason', f.reason, 'status', f.status, 'amount', f.amount,"
         "       'createdAt', api_timestamp(f.created_at), 'completedAt', api_timestamp(f.completed_at),"
         "       'attempts', (SELECT coalesce(json_agg(json_build_object('attempt', a.attempt,"
