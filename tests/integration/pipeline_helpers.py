@@ -108,6 +108,36 @@ class TopicPair:
             pass
 
 
+class Service:
+    """A worker or expirer process of the tests, logging to a file of its own."""
+
+    def __init__(self, binary, log_dir, name, env):
+        assert binary and os.access(binary, os.X_OK), f"no {name} binary: {binary!r}"
+        self.log_path = os.path.join(log_dir, f"{name}-{secrets.token_hex(3)}.log")
+        self.log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+
+    def text(self):
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return f.read()
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+        self.log.close()
+
+    def stop(self):
+        """SIGTERM: must exit 0 with no sanitizer report."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=30)
+        self.log.close()
+        text = self.text()
+        assert code == 0, f"{self.log_path} exited {code}:\n{text[-3000:]}"
+        assert not any(mark in text for mark in SANITIZER_MARKS), text[-3000:]
+
+
 class Ingress:
     """One more ft-ingress process, next to the session's server."""
 

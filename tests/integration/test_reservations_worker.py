@@ -6,7 +6,6 @@ same, and tokens answered 202 by an ingress killed with -9 still resolve through
 one."""
 import os
 import secrets
-import signal
 import subprocess
 import time
 
@@ -14,30 +13,14 @@ import psycopg2
 import pytest
 
 from ft_support import create_concert, create_schedule, create_venue, describe, login, new_user
-from pipeline_helpers import RESERVE, SANITIZER_MARKS, Ingress, poll_path
+from pipeline_helpers import RESERVE, Ingress, Service, poll_path
 
-class Worker:
-    def __init__(self, topics, database, log_dir):
-        binary = os.environ.get("FT_WORKER_BIN")
-        assert binary and os.access(binary, os.X_OK), "FT_WORKER_BIN must name the ft-worker binary"
-        self.log_path = os.path.join(log_dir, f"worker-{secrets.token_hex(3)}.log")
-        env = dict(os.environ, FT_DATABASE_URL=database,
-                   FT_TOPIC_COMMANDS=topics.commands, FT_TOPIC_OUTCOMES=topics.outcomes,
-                   FT_WORKER_GROUP="ft.it.ingress.workers." + secrets.token_hex(4), FT_WORKER_HTTP_PORT="0",
-                   FT_LOG_LEVEL="info")
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-
-    def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=30)
-        self.log.close()
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            text = f.read()
-        assert code == 0, f"worker exited {code}:\n{text[-3000:]}"
-        assert not any(mark in text for mark in SANITIZER_MARKS), text[-3000:]
+def Worker(topics, database, log_dir):
+    env = dict(os.environ, FT_DATABASE_URL=database,
+               FT_TOPIC_COMMANDS=topics.commands, FT_TOPIC_OUTCOMES=topics.outcomes,
+               FT_WORKER_GROUP="ft.it.ingress.workers." + secrets.token_hex(4), FT_WORKER_HTTP_PORT="0",
+               FT_LOG_LEVEL="info")
+    return Service(os.environ.get("FT_WORKER_BIN"), log_dir, "worker", env)
 
 
 @pytest.fixture
@@ -79,15 +62,15 @@ def decided(instance, user, token, timeout=60):
     raise AssertionError(f"{token} not decided within {timeout}s")
 
 
-def admin_and_schedule(ingress, database):
-    """An operator admin in the private database, and a schedule of the LAYOUT hall."""
+def admin_and_schedule(ingress, database, rows=None):
+    """An operator admin in the private database, and a schedule of the LAYOUT hall (or of `rows`)."""
     email, password = f"admin-{secrets.token_hex(4)}@example.com", "pw-" + secrets.token_hex(8)
     env = dict(os.environ, FT_ADMIN_PASSWORD=password, FT_DATABASE_URL=database)
     done = subprocess.run([os.environ["FT_ADMIN_BIN"], "create-admin", "--email", email, "--name", "Admin"],
                           env=env, capture_output=True, timeout=60)
     assert done.returncode == 0, done.stderr
     token = login(ingress.api, email, password)
-    venue = create_venue(ingress.api, token)
+    venue = create_venue(ingress.api, token, rows=rows) if rows else create_venue(ingress.api, token)
     concert = create_concert(ingress.api, token)
     return create_schedule(ingress.api, token, concert["id"], venue["id"])
 

@@ -1,0 +1,233 @@
+"""Payments through the PortOne imitation with the real ingress, worker and expirer:
+a hold becomes PAID; a payment that cannot be honoured is refunded exactly once, also
+through PortOne outages and a killed retrier; retries and webhooks change nothing; no
+one can settle or refund another person's payment; a paid reservation is cancelled with
+its refund."""
+import threading
+import time
+
+import pytest
+
+from ft_support import assert_error, describe
+from payment_helpers import Stack, stack  # noqa: F401
+
+
+def paid_hold(stack, user, seat):
+    """A hold of `seat`, its order, and a PortOne payment of the right amount (not confirmed yet)."""
+    held = stack.hold(user, [seat])
+    order = stack.prepare(user, held["reservationId"])
+    assert order["amount"] == held["amount"]
+    imp_uid = stack.portone.pay(order["merchantUid"], order["amount"])
+    return held, order, imp_uid
+
+
+def wait_refund_done(stack, user, reservation_id, timeout=30):
+    deadline = time.monotonic() + timeout
+    while True:
+        refund = stack.payment(user, reservation_id)["refund"]
+        if refund is not None and refund["status"] == "DONE":
+            return refund
+        assert time.monotonic() < deadline, f"refund of {reservation_id} not done: {refund}"
+        time.sleep(0.1)
+
+
+def test_a_paid_hold_becomes_paid_and_its_seat_sold(stack):
+    alice = stack.buyer()
+    seat = stack.seats()[0]["id"]
+    held, order, imp_uid = paid_hold(stack, alice, seat)
+    first = stack.confirm(alice, held["reservationId"], imp_uid)
+    assert first.status_code == 202, describe(first)
+    assert first.body["status"] == "CONFIRMING" and first.body["impUid"] == imp_uid
+    paid = stack.wait_payment(alice, held["reservationId"], "PAID")
+    assert paid["reservationStatus"] == "PAID" and paid["refund"] is None
+    assert stack.seat_status(seat) == "SOLD"
+    mine = stack.api.get("/api/v1/reservations/my", token=alice.token).body["items"]
+    assert [(r["id"], r["status"]) for r in mine] == [(held["reservationId"], "PAID")]
+    again = stack.confirm(alice, held["reservationId"], imp_uid)
+    assert again.status_code == 200 and again.body["status"] == "PAID", describe(again)
+    # A paid hold never expires, and nothing was refunded.
+    assert stack.portone.applied_cancels() == 0
+    assert stack.rows("SELECT count(*) FROM refunds") == [(0,)]
+
+
+def test_a_wrong_amount_is_refunded_exactly_once(stack):
+    alice = stack.buyer()
+    held = stack.hold(alice, [stack.seats()[0]["id"]])
+    order = stack.prepare(alice, held["reservationId"])
+    imp_uid = stack.portone.pay(order["merchantUid"], order["amount"] - 1000)
+    resp = stack.confirm(alice, held["reservationId"], imp_uid)
+    assert_error(resp, 409, "AMOUNT_MISMATCH")
+    refund = wait_refund_done(stack, alice, held["reservationId"])
+    assert refund["reason"] == "AMOUNT_MISMATCH" and refund["amount"] == order["amount"] - 1000
+    assert stack.payment(alice, held["reservationId"])["status"] == "REFUNDED"
+    assert_error(stack.confirm(alice, held["reservationId"], imp_uid), 409, "PAYMENT_REFUNDED")
+    time.sleep(1.5)  # more than the retrier's turn and back-off: nothing more happens
+    assert stack.portone.applied_cancels() == 1
+    assert stack.rows("SELECT status FROM reservations WHERE id = %s", held["reservationId"]) == [("HELD",)]
+
+
+def test_a_payment_after_the_hold_expired_is_refunded(tmp_path, topics, database):
+    short = Stack(tmp_path, topics, database, hold_seconds=2)
+    try:
+        alice = short.buyer()
+        seat = short.seats()[0]["id"]
+        held, order, imp_uid = paid_hold(short, alice, seat)
+        time.sleep(2.5)  # the buyer took too long at the payment window
+        # No new order for a hold that is over, nor the old one handed out again.
+        late = short.api.post("/api/v1/payments/prepare", {"reservationId": held["reservationId"]}, token=alice.token)
+        assert_error(late, 409, "RESERVATION_NOT_HELD")
+        assert short.payment(alice, held["reservationId"])["reservationStatus"] == "EXPIRED"
+        resp = short.confirm(alice, held["reservationId"], imp_uid)
+        assert resp.status_code == 202, describe(resp)  # verified; the log decides
+        refund = wait_refund_done(short, alice, held["reservationId"])
+        assert refund["reason"] == "HOLD_ENDED"
+        assert short.payment(alice, held["reservationId"])["status"] == "REFUNDED"
+        assert short.rows("SELECT status FROM reservations WHERE id = %s", held["reservationId"]) == [("EXPIRED",)]
+        assert short.seat_status(seat) == "AVAILABLE"
+        assert short.portone.applied_cancels() == 1
+    finally:
+        short.stop()
+
+
+def test_a_refund_survives_an_outage_and_a_killed_retrier(stack):
+    alice = stack.buyer()
+    held = stack.hold(alice, [stack.seats()[0]["id"]])
+    order = stack.prepare(alice, held["reservationId"])
+    imp_uid = stack.portone.pay(order["merchantUid"], order["amount"] + 500)
+    stack.portone.fault(kind="status", status=503, path_prefix="/payments/cancel")
+    assert_error(stack.confirm(alice, held["reservationId"], imp_uid), 409, "AMOUNT_MISMATCH")
+
+    deadline = time.monotonic() + 30
+    while len(stack.rows("SELECT 1 FROM refund_attempts WHERE result = 'UNAVAILABLE'")) < 2:
+        assert time.monotonic() < deadline, "the retrier did not try through the outage"
+        time.sleep(0.1)
+    # PortOne comes back, but the answer to the cancel that works is lost on the way, and
+    # the retrier is killed right after: the refund happened and we do not know it.
+    stack.portone.clear_faults()
+    stack.portone.fault(kind="drop", phase="after", count=1, path_prefix="/payments/cancel")
+    deadline = time.monotonic() + 30
+    while stack.portone.applied_cancels() < 1:
+        assert time.monotonic() < deadline, "PortOne never got the cancel"
+        time.sleep(0.02)
+    stack.expirer.kill()
+    assert stack.rows("SELECT status FROM refunds") == [("DUE",)]
+    stack.start_expirer()
+    refund = wait_refund_done(stack, alice, held["reservationId"])
+    results = [a["result"] for a in refund["attempts"]]
+    assert results[-1] == "ALREADY_REFUNDED", results
+    assert results.count("UNAVAILABLE") >= 2, results
+    assert stack.portone.applied_cancels() == 1, "refunded twice"
+
+
+def test_a_double_post_makes_one_payment_and_no_refund(stack):
+    alice = stack.buyer()
+    held, _, imp_uid = paid_hold(stack, alice, stack.seats()[0]["id"])
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(stack.confirm(alice, held["reservationId"], imp_uid)))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert all(a.status_code in (200, 202) for a in answers), [describe(a) for a in answers]
+    stack.wait_payment(alice, held["reservationId"], "PAID")
+    assert stack.rows("SELECT count(*), count(imp_uid) FROM payments") == [(1, 1)]
+    time.sleep(0.5)
+    assert stack.portone.applied_cancels() == 0
+    assert stack.rows("SELECT count(*) FROM refunds") == [(0,)]
+
+
+def test_no_one_settles_or_sees_another_persons_payment(stack):
+    alice, mallory = stack.buyer(), stack.buyer()
+    seats = stack.seats()
+    held, order, imp_uid = paid_hold(stack, alice, seats[0]["id"])
+    theirs, their_order, their_imp_uid = paid_hold(stack, mallory, seats[1]["id"])
+    # Mallory cannot confirm, prepare or read Alice's reservation's payment.
+    assert_error(stack.confirm(mallory, held["reservationId"], imp_uid), 404, "NOT_FOUND")
+    assert stack.api.post("/api/v1/payments/prepare", {"reservationId": held["reservationId"]},
+                          token=mallory.token).status_code == 404
+    assert stack.api.get(f"/api/v1/payments/{held['reservationId']}", token=mallory.token).status_code == 404
+    # Nor settle her own reservation with Alice's payment, nor Alice with Mallory's.
+    assert_error(stack.confirm(mallory, theirs["reservationId"], imp_uid), 409, "PAYMENT_ORDER_MISMATCH")
+    assert_error(stack.confirm(alice, held["reservationId"], their_imp_uid), 409, "PAYMENT_ORDER_MISMATCH")
+    assert_error(stack.confirm(alice, held["reservationId"], "imp_does_not_exist"), 404, "PAYMENT_NOT_FOUND")
+    # Alice's own payment still works afterwards, and nothing was ever refunded.
+    assert stack.confirm(alice, held["reservationId"], imp_uid).status_code == 202
+    stack.wait_payment(alice, held["reservationId"], "PAID")
+    assert_error(stack.confirm(mallory, theirs["reservationId"], imp_uid), 409, "PAYMENT_ORDER_MISMATCH")
+    assert stack.portone.applied_cancels() == 0
+    assert stack.payment(mallory, theirs["reservationId"])["status"] == "PREPARED"
+
+
+def test_cancelling_a_paid_reservation_refunds_it_once_and_frees_its_seat(stack):
+    alice, bob = stack.buyer(), stack.buyer()
+    seat = stack.seats()[0]["id"]
+    held, _, imp_uid = paid_hold(stack, alice, seat)
+    assert stack.confirm(alice, held["reservationId"], imp_uid).status_code == 202
+    stack.wait_payment(alice, held["reservationId"], "PAID")
+    path = f"/api/v1/reservations/{held['reservationId']}"
+    first = stack.api.delete(path, token=alice.token)
+    assert first.status_code == 202, describe(first)
+    refund = wait_refund_done(stack, alice, held["reservationId"])
+    assert refund["reason"] == "CANCELLED_BY_BUYER"
+    assert stack.seat_status(seat) == "AVAILABLE"
+    again = stack.api.delete(path, token=alice.token)
+    assert again.status_code == 200 and again.body["status"] == "CANCELLED", describe(again)
+    # The seat sells again; the old reservation can neither release it nor be refunded twice.
+    stack.hold(bob, [seat])
+    assert stack.api.delete(path, token=alice.token).status_code == 200
+    time.sleep(1.0)
+    assert stack.seat_status(seat) == "HELD"
+    assert stack.portone.applied_cancels() == 1
+    assert stack.rows("SELECT count(*) FROM refunds") == [(1,)]
+
+
+def test_a_webhook_is_never_trusted_and_a_repeated_one_changes_nothing(stack):
+    alice = stack.buyer()
+    held, order, imp_uid = paid_hold(stack, alice, stack.seats()[0]["id"])
+    # The buyer closed the browser after paying: PortOne's notice settles the order.
+    notice = {"imp_uid": imp_uid, "merchant_uid": order["merchantUid"], "status": "paid"}
+    first = stack.api.post("/api/v1/payments/webhook", notice)
+    assert first.status_code == 200 and first.body["result"] == "CONFIRMING", describe(first)
+    stack.wait_payment(alice, held["reservationId"], "PAID")
+    before = stack.rows("SELECT id, status, imp_uid, updated_at FROM payments")
+    again = stack.api.post("/api/v1/payments/webhook", notice)
+    assert again.status_code == 200 and again.body["result"] == "PAID", describe(again)
+    # A forged notice claiming a cancellation is checked with PortOne, which says paid.
+    forged = stack.api.post("/api/v1/payments/webhook", dict(notice, status="cancelled"))
+    assert forged.status_code == 200 and forged.body["result"] == "PAID"
+    assert stack.rows("SELECT id, status, imp_uid, updated_at FROM payments") == before
+    assert_error(stack.api.post("/api/v1/payments/webhook", {"imp_uid": "imp_unknown"}), 404, "PAYMENT_NOT_FOUND")
+    assert stack.portone.applied_cancels() == 0
+
+
+def test_a_confirmation_that_never_reached_the_queue_is_sent_again(stack):
+    """An ingress that died between recording the verified payment and queueing it."""
+    alice = stack.buyer()
+    held, order, imp_uid = paid_hold(stack, alice, stack.seats()[0]["id"])
+    stack.rows("UPDATE payments SET imp_uid = %s, status = 'CONFIRMING', updated_at = now() - interval '1 minute'"
+               " WHERE reservation_id = %s RETURNING 1", imp_uid, held["reservationId"])
+    stack.wait_payment(alice, held["reservationId"], "PAID", timeout=30)
+    assert stack.portone.applied_cancels() == 0
+
+
+def test_bad_payment_requests_change_nothing(stack):
+    alice = stack.buyer()
+    held, order, imp_uid = paid_hold(stack, alice, stack.seats()[0]["id"])
+    api = stack.api
+    for body, code in [({"reservationId": "1", "impUid": imp_uid}, "INVALID_TYPE"),
+                       ({"impUid": imp_uid}, "MISSING_FIELD"),
+                       ({"reservationId": held["reservationId"], "impUid": "has space"}, "INVALID_FIELD"),
+                       ({"reservationId": held["reservationId"], "impUid": "x" * 200}, "INVALID_FIELD"),
+                       ({"reservationId": 0, "impUid": imp_uid}, "INVALID_FIELD")]:
+        assert_error(api.post("/api/v1/payments", body, token=alice.token), 400, code)
+    assert api.post("/api/v1/payments", {"reservationId": held["reservationId"], "impUid": imp_uid}).status_code == 401
+    bad_json = api.call("POST", "/api/v1/payments", token=alice.token, data=b"{not json")
+    assert_error(bad_json, 400, "MALFORMED_JSON")
+    # PortOne down while verifying: 503, and the order is still there to pay.
+    stack.portone.fault(kind="status", status=502, path_prefix="/payments/")
+    assert_error(stack.confirm(alice, held["reservationId"], imp_uid), 503, "PAYMENT_PROVIDER_UNAVAILABLE")
+    stack.portone.clear_faults()
+    assert stack.payment(alice, held["reservationId"])["status"] == "PREPARED"
+    assert stack.confirm(alice, held["reservationId"], imp_uid).status_code == 202
+    stack.wait_payment(alice, held["reservationId"], "PAID")
