@@ -19,6 +19,8 @@ FT_SECRETS_DIR="$FT_STATE_DIR/secrets"
 : "${FT_KAFKA_PORT:=29092}"
 : "${FT_KAFKA_CONTROLLER_PORT:=29093}"
 : "${FT_HTTP_PORT:=8080}"
+# The PortOne imitation that stands in for the payment provider under make run/up.
+: "${FT_PORTONE_PORT:=8090}"
 
 # PostgreSQL: the role and databases created in the local cluster.
 : "${FT_PG_USER:=fairticket}"
@@ -52,7 +54,7 @@ FT_ASAN_BIN="$FT_ROOT/build/asan/bin"
 : "${FT_ADMIN_EMAIL:=admin@fairticket.local}"
 : "${FT_ADMIN_NAME:=Operator}"
 
-export FT_ROOT FT_STATE_DIR FT_PG_PORT FT_KAFKA_PORT FT_KAFKA_CONTROLLER_PORT FT_HTTP_PORT \
+export FT_ROOT FT_STATE_DIR FT_PG_PORT FT_KAFKA_PORT FT_KAFKA_CONTROLLER_PORT FT_HTTP_PORT FT_PORTONE_PORT \
   FT_DATABASE_URL FT_TEST_DATABASE_URL FT_KAFKA_BROKERS FT_TOPIC_COMMANDS FT_TOPIC_OUTCOMES \
   FT_TOPIC_PARTITIONS
 

@@ -48,6 +48,12 @@ secret() {
   cat "$file"
 }
 random_b64() { head -c "$1" /dev/urandom | base64 -w0; }
+# N characters: "00" and random digits (PortOne's REST keys are digit strings).
+random_digits() {
+  local digits
+  digits=$(od -An -N8 -tu8 /dev/urandom | tr -d ' \n')
+  printf '00%s' "${digits:0:$(($1 - 2))}"
+}
 # URL- and shell-safe characters only, so the password can be pasted into a curl command.
 random_password() { head -c "$1" /dev/urandom | base64 -w0 | tr '+/' '-_'; }
 
@@ -127,11 +133,52 @@ services_down() {
   for f in "$FT_RUN_DIR"/*.pid; do
     [[ -e $f ]] || continue
     name=$(basename "$f" .pid)
-    [[ $name == kafka || " ${names[*]} " == *" $name "* ]] || names+=("$name")
+    [[ $name == kafka || $name == portone || " ${names[*]} " == *" $name "* ]] || names+=("$name")
   done
   for name in "${names[@]}"; do
     ft_stop_pid "$(svc_pidfile "$name")" "ft-$name" "$name" 15
   done
+  portone_down
+}
+
+# --- the payment provider ----------------------------------------------------------------
+# Under make run/up, payments go to the PortOne imitation of the tests (tests/portone) on
+# loopback: whoever tries the API "pays" through its /__control/payments, as PortOne's
+# browser SDK would. Set FT_PORTONE_BASE_URL (and FT_PORTONE_IMP_KEY, FT_PORTONE_IMP_SECRET)
+# to use PortOne itself instead.
+portone_up() {
+  if [[ -n ${FT_PORTONE_BASE_URL:-} ]]; then
+    ft_log "payments: PortOne at $FT_PORTONE_BASE_URL"
+    return 0
+  fi
+  local pidfile log i
+  pidfile=$(svc_pidfile portone)
+  log="$FT_LOG_DIR/portone.log"
+  # Its key begins with zeros on purpose: it must reach PortOne as the same string.
+  FT_PORTONE_IMP_KEY=$(secret "$FT_SECRETS_DIR/portone-imp-key" random_digits 14)
+  FT_PORTONE_IMP_SECRET=$(secret "$FT_SECRETS_DIR/portone-imp-secret" random_password 24)
+  FT_PORTONE_BASE_URL="http://127.0.0.1:$FT_PORTONE_PORT"
+  export FT_PORTONE_BASE_URL FT_PORTONE_IMP_KEY FT_PORTONE_IMP_SECRET
+  if ft_pid_alive "$pidfile" portone_imitation.py >/dev/null; then
+    return 0
+  fi
+  ft_port_open "$FT_PORTONE_PORT" && ft_die "port $FT_PORTONE_PORT is taken; set FT_PORTONE_PORT"
+  ft_rotate_log "$log"
+  ft_log "starting the PortOne imitation on $FT_PORTONE_BASE_URL (log: $log)"
+  # shellcheck disable=SC2016  # $$ is the inner shell's, which then becomes the server
+  (cd "$FT_STATE_DIR" && setsid -f bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidfile" \
+    /usr/bin/python3 "$FT_ROOT/tests/portone/portone_imitation.py" --port "$FT_PORTONE_PORT" \
+    --imp-key "$FT_PORTONE_IMP_KEY" --imp-secret "$FT_PORTONE_IMP_SECRET" </dev/null >>"$log" 2>&1)
+  for ((i = 0; i < 50; i++)); do
+    ft_port_open "$FT_PORTONE_PORT" && return 0
+    sleep 0.1
+  done
+  ft_tail_log "$log"
+  ft_die "the PortOne imitation did not start (log: $log)"
+}
+
+portone_down() {
+  ft_stop_pid "$(svc_pidfile portone)" portone_imitation.py "PortOne imitation" 5
 }
 
 create_admin() {
@@ -147,6 +194,7 @@ create_admin() {
 
 cmd_up() {
   infra_up required
+  portone_up
   services_up
   create_admin
   "$HERE/demo.sh"
@@ -162,6 +210,9 @@ cmd_status() {
   local name pid url
   "$HERE/postgres.sh" status || true
   "$HERE/kafka.sh" status || true
+  if pid=$(ft_pid_alive "$(svc_pidfile portone)" portone_imitation.py); then
+    echo "portone imitation: running (pid $pid) on 127.0.0.1:$FT_PORTONE_PORT"
+  fi
   for name in $FT_SERVICES; do
     if pid=$(ft_pid_alive "$(svc_pidfile "$name")" "ft-$name"); then
       url=$(svc_health_url "$name")
@@ -195,6 +246,12 @@ print_banner() {
                    -d '{"scheduleId":1,"quantity":2,"grade":"VIP"}' \\
                    http://127.0.0.1:$FT_HTTP_PORT/api/v1/reservations
                  then poll GET /api/v1/reservations/requests/<token> with the same header
+    pay          curl ... -d '{"reservationId":<id>}' .../api/v1/payments/prepare  -> merchantUid, amount
+                 pay it at the PortOne imitation (what PortOne's browser SDK does):
+                 curl -s -d '{"merchant_uid":"<merchantUid>","amount":<amount>}' \\
+                   ${FT_PORTONE_BASE_URL:-}/__control/payments                -> imp_uid
+                 curl ... -d '{"reservationId":<id>,"impUid":"<imp_uid>"}' .../api/v1/payments
+                 then GET /api/v1/payments/<id>
     worker       http://127.0.0.1:${FT_WORKER_HTTP_PORT:-8081}/metrics   expirer  http://127.0.0.1:${FT_EXPIRER_HTTP_PORT:-8082}/metrics
     PostgreSQL   psql $FT_DATABASE_URL
     Kafka        $FT_KAFKA_BROKERS
