@@ -8,17 +8,27 @@
  *                 [flags] exists unless b%16 == 15, open unless (b>>4)%8 == 7, and when
  *                 b>>7 the right half of every row is of the next grade (rows of mixed grades)
  *                 [grades] row r has grade (b >> 2r) & 3
- *                 [seeds] 0-2 live reservations, each [user, paid = b>>7] [seats 1 + b%4,
+ *                 [seeds] 0-2 live reservations, each [user 1 + b%6, paid = b>>7, paid by
+ *                 the payment "imp-<id>-0" unless b&0x40 (then by one unknown)] [seats 1 + b%4,
  *                 expiry T0 + ((b>>2) - 16) * 2 s] then one byte per seat (an index; one past
  *                 the last names a seat of another schedule, which the seed must refuse)
  *   per command   [kind and schedule] kind b%8: 0-3 RESERVE by seat ids, 4-5 best available,
- *                 6 CANCEL, 7 EXPIRE; schedule (b>>3)%8; b>>6 == 3 first empties batch A
+ *                 6 CANCEL, 7 EXPIRE or CONFIRM_PAYMENT; schedule (b>>3)%8; b>>6 == 3 first
+ *                 empties batch A
  *                 [time] ts += b*25 ms, or (b-199)*4 s when b >= 200 (past hold expiries)
- *                 [user] user 1 + b%6; b&0x40: a CANCEL comes from the owner; b >= 0xF0 skips an offset
+ *                 [user] user 1 + b%6; b&0x40: a CANCEL comes from the owner, a kind 7 is a
+ *                 CONFIRM_PAYMENT; b >= 0xF0 skips an offset
  *                 [parameter] RESERVE by ids: 1 + b%4 seats (one byte each, an index, or past
  *                 it an unknown id or a seat of another schedule), hold 1 + (b>>2)%16 s;
  *                 best available: quantity 1 + b%4, grade (b>>2)%5, hold 1 + (b>>5)*4 s;
- *                 CANCEL, EXPIRE: a reservation id seen so far (b%count), or an unknown one
+ *                 CANCEL, EXPIRE: a reservation id seen so far (b%count), or an unknown one;
+ *                 CONFIRM_PAYMENT: the same when b >= 0x80, else one of the 4 latest seen
+ *                 (b%4 back from the latest), more often still live
+ *                 [payment] CONFIRM_PAYMENT only: b>>6 == 3 sends the previous CONFIRM_PAYMENT
+ *                 again as it was (but for its time); otherwise payment "imp-<reservation>-<b%4>"
+ *                 (b%4 == 3: "imp-shared", one payment named for every reservation) for order
+ *                 "ord-<reservation>", of the live hold's amount, one won more when (b>>2)%4 == 0;
+ *                 from the owner of the reservation unless (b>>4)%4 == 0 (then from the user)
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,8 +68,10 @@ struct run {
     struct ft_model *model;
     struct venue venues[SCHEDULES_MAX];
     size_t venue_count;
-    int64_t known[KNOWN_MAX]; /* reservation ids seen, for CANCEL and EXPIRE */
+    int64_t known[KNOWN_MAX]; /* reservation ids seen, for CANCEL, EXPIRE and CONFIRM_PAYMENT */
     size_t known_count;
+    struct ft_command last_confirm; /* the previous CONFIRM_PAYMENT, to send again */
+    bool confirmed_before;
     char *why;
     size_t whylen;
 };
@@ -108,6 +120,11 @@ static void read_venue(struct run *run, struct reader *in, size_t k)
         *r = (struct ft_reservation_seed){ .id = 900000 + (int64_t)k * 10 + (int64_t)j, /* never a log id */
                                            .user_id = 1 + who % 6, .paid = who >> 7,
                                            .expires_at_ms = T0 + ((shape_r >> 2) - 16) * 2000 };
+        if (r->paid && !(who & 0x40)) {
+            char imp_uid[FT_IMP_UID_SIZE];
+            snprintf(imp_uid, sizeof imp_uid, "imp-%lld-0", (long long)r->id);
+            r->paid_by = ft_payment_fingerprint(imp_uid);
+        }
         int count = 1 + shape_r % FT_SEATS_PER_REQUEST_MAX;
         for (int i = 0; i < count; i++) {
             size_t pick = take(in) % (v->seed.seat_count + 1);
@@ -156,6 +173,38 @@ static int64_t pick_reservation(const struct run *run, uint8_t b)
     return count == 0 || b == 0xFF ? 5 : run->known[b % count];
 }
 
+/* A CONFIRM_PAYMENT for cmd's reservation, per the [payment] byte (see the top). */
+static void read_payment(struct run *run, struct reader *in, struct ft_command *cmd)
+{
+    uint8_t p = take(in);
+    if (p >> 6 == 3 && run->confirmed_before) {
+        int64_t ts = cmd->ts_ms;
+        *cmd = run->last_confirm;
+        cmd->ts_ms = ts;
+        return;
+    }
+    int64_t id = cmd->reservation_id, owner = ft_model_owner(run->model, id), amount = ft_model_amount(run->model, id);
+    if (p % 4 == 3)
+        snprintf(cmd->payment.imp_uid, sizeof cmd->payment.imp_uid, "imp-shared");
+    else
+        snprintf(cmd->payment.imp_uid, sizeof cmd->payment.imp_uid, "imp-%lld-%d", (long long)id, p % 4);
+    snprintf(cmd->payment.merchant_uid, sizeof cmd->payment.merchant_uid, "ord-%lld", (long long)id);
+    cmd->payment.amount = (amount > 0 ? amount : 50000) + ((p >> 2) % 4 == 0 ? 1 : 0);
+    if ((p >> 4) % 4 != 0 && owner != 0)
+        cmd->user_id = owner;
+    run->last_confirm = *cmd;
+    run->confirmed_before = true;
+}
+
+/* For a CONFIRM_PAYMENT: mostly one of the latest reservations, which may still be live. */
+static int64_t pick_recent(const struct run *run, uint8_t b)
+{
+    if (b >= 0x80 || run->known_count == 0)
+        return pick_reservation(run, b);
+    size_t back = b % 4 < run->known_count ? b % 4 : 0;
+    return run->known[(run->known_count - 1 - back) % KNOWN_MAX];
+}
+
 static struct ft_command read_command(struct run *run, struct reader *in, int64_t *ts, int64_t offset, size_t *k,
                                       bool *skip_offset)
 {
@@ -195,9 +244,16 @@ static struct ft_command read_command(struct run *run, struct reader *in, int64_
         }
         break;
     default:
-        cmd.type = FT_CMD_EXPIRE;
-        cmd.user_id = 0;
-        cmd.reservation_id = pick_reservation(run, param);
+        if (who & 0x40) {
+            cmd.type = FT_CMD_CONFIRM_PAYMENT;
+            cmd.reservation_id = pick_recent(run, param);
+            read_payment(run, in, &cmd);
+            *k = (size_t)(cmd.schedule_id - schedule_id_of(0)); /* a repeat keeps its schedule */
+        } else {
+            cmd.type = FT_CMD_EXPIRE;
+            cmd.user_id = 0;
+            cmd.reservation_id = pick_reservation(run, param);
+        }
         break;
     }
     if (cmd.type != FT_CMD_RESERVE)
@@ -209,7 +265,7 @@ static bool unchanged(const struct ft_batch *b, struct ft_batch_mark mark)
 {
     struct ft_batch_mark now = ft_batch_mark_of(b);
     return now.outcomes == mark.outcomes && now.created == mark.created && now.ended == mark.ended &&
-           now.commands == mark.commands && now.next_offset == mark.next_offset;
+           now.payments == mark.payments && now.commands == mark.commands && now.next_offset == mark.next_offset;
 }
 
 /* Decides one command everywhere and compares. */

@@ -5,7 +5,9 @@
  * Where the contract leaves an order open, the model takes the implementation's: the
  * refusals of a RESERVE are checked as UNKNOWN_SCHEDULE, SCHEDULE_CLOSED,
  * LIMIT_EXCEEDED, then the seats (UNKNOWN_SEAT before SEAT_TAKEN; SOLD_OUT or
- * NO_ADJACENT_SEATS for best available).
+ * NO_ADJACENT_SEATS for best available); those of a CONFIRM_PAYMENT as HOLD_ENDED,
+ * NOT_OWNER, ALREADY_PAID (or nothing, for the payment that paid it), then
+ * AMOUNT_MISMATCH.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -30,8 +32,9 @@ struct msched {
 };
 
 struct mres {
-    int64_t id, schedule_id, user_id, expires_at_ms;
+    int64_t id, schedule_id, user_id, amount, expires_at_ms;
     bool paid;
+    uint64_t paid_by; /* ft_payment_fingerprint of the payment that paid it; 0 unknown */
     int32_t seat_count;
     int64_t seat_ids[FT_SEATS_PER_REQUEST_MAX];
 };
@@ -56,7 +59,8 @@ __attribute__((format(printf, 3, 4))) static bool fail(char *why, size_t whylen,
 struct ft_batch_mark ft_batch_mark_of(const struct ft_batch *b)
 {
     return (struct ft_batch_mark){ .outcomes = b->outcome_count, .created = b->created_count,
-                                   .ended = b->ended_count, .commands = b->commands, .next_offset = b->next_offset };
+                                   .ended = b->ended_count, .payments = b->payment_count, .commands = b->commands,
+                                   .next_offset = b->next_offset };
 }
 
 struct ft_model *ft_model_new(int32_t partition, int32_t seat_limit)
@@ -125,6 +129,14 @@ int64_t ft_model_owner(const struct ft_model *m, int64_t reservation_id)
     for (size_t i = 0; i < m->live_count; i++)
         if (m->live[i].id == reservation_id)
             return m->live[i].user_id;
+    return 0;
+}
+
+int64_t ft_model_amount(const struct ft_model *m, int64_t reservation_id)
+{
+    for (size_t i = 0; i < m->live_count; i++)
+        if (m->live[i].id == reservation_id)
+            return m->live[i].amount;
     return 0;
 }
 
@@ -234,7 +246,8 @@ bool ft_model_add_schedule(struct ft_model *m, const struct ft_schedule_seed *se
     for (size_t i = 0; i < seed->reservation_count; i++) {
         const struct ft_reservation_seed *in = &seed->reservations[i];
         struct mres r = { .id = in->id, .schedule_id = seed->schedule_id, .user_id = in->user_id,
-                          .expires_at_ms = in->expires_at_ms, .paid = in->paid, .seat_count = in->seat_count };
+                          .amount = in->amount, .expires_at_ms = in->expires_at_ms, .paid = in->paid,
+                          .paid_by = in->paid ? in->paid_by : 0, .seat_count = in->seat_count };
         memcpy(r.seat_ids, in->seat_ids, sizeof r.seat_ids);
         if (!add_live(m, stored, &r))
             return false;
@@ -341,15 +354,20 @@ static void decide_reserve(const struct ft_model *m, const struct msched *s, con
         o->amount += seat_of(s, ids[k])->price;
     }
     *r = (struct mres){ .id = o->reservation_id, .schedule_id = s->id, .user_id = cmd->user_id,
-                        .expires_at_ms = o->expires_at_ms, .seat_count = count };
+                        .amount = o->amount, .expires_at_ms = o->expires_at_ms, .seat_count = count };
     memcpy(r->seat_ids, ids, sizeof r->seat_ids);
+}
+
+/* Two static strings (codes, reasons) that say the same; NULL only equals NULL. */
+static bool same_text(const char *a, const char *b)
+{
+    return (a == NULL) == (b == NULL) && (a == NULL || strcmp(a, b) == 0);
 }
 
 static bool same_outcome(const struct ft_outcome *a, const struct ft_outcome *b, const char *what, char *why,
                          size_t whylen)
 {
-    bool same_code = (a->reject_code == NULL) == (b->reject_code == NULL) &&
-                     (a->reject_code == NULL || strcmp(a->reject_code, b->reject_code) == 0);
+    bool same_code = same_text(a->reject_code, b->reject_code);
     if (strncmp(a->token, b->token, sizeof a->token) != 0 || a->user_id != b->user_id ||
         a->schedule_id != b->schedule_id || a->partition != b->partition || a->offset != b->offset ||
         a->status != b->status || !same_code || a->reservation_id != b->reservation_id || a->amount != b->amount ||
@@ -418,9 +436,9 @@ static bool check_and_expire(struct ft_model *m, const struct ft_command *cmd, c
         if (r == NULL)
             return fail(why, whylen, "ts %lld ended reservation %lld, which is not live on schedule %lld",
                         (long long)cmd->ts_ms, (long long)e->id, (long long)cmd->schedule_id);
-        if (r->paid)
-            return fail(why, whylen, "paid reservation %lld ended", (long long)e->id);
         if (e->status == FT_RES_EXPIRED) {
+            if (r->paid)
+                return fail(why, whylen, "paid reservation %lld expired", (long long)e->id);
             if (r->expires_at_ms > cmd->ts_ms || e->at_ms != r->expires_at_ms)
                 return fail(why, whylen, "hold %lld until %lld expired at %lld by a command at %lld", (long long)e->id,
                             (long long)r->expires_at_ms, (long long)e->at_ms, (long long)cmd->ts_ms);
@@ -430,7 +448,7 @@ static bool check_and_expire(struct ft_model *m, const struct ft_command *cmd, c
                 e->at_ms != cmd->ts_ms || i != ended_count - 1)
                 return fail(why, whylen, "reservation %lld of user %lld cancelled wrongly (command %d of user %lld)",
                             (long long)e->id, (long long)r->user_id, cmd->type, (long long)cmd->user_id);
-            if (r->expires_at_ms <= cmd->ts_ms)
+            if (!r->paid && r->expires_at_ms <= cmd->ts_ms)
                 return fail(why, whylen, "hold %lld cancelled at %lld, after its expiry %lld", (long long)e->id,
                             (long long)cmd->ts_ms, (long long)r->expires_at_ms);
         } else {
@@ -462,6 +480,85 @@ static bool check_and_expire(struct ft_model *m, const struct ft_command *cmd, c
     return true;
 }
 
+static const char *effect_name(enum ft_payment_effect_kind kind)
+{
+    switch (kind) {
+    case FT_PAY_CONFIRMED: return "CONFIRMED";
+    case FT_PAY_REFUND: return "REFUND";
+    case FT_PAY_REFUND_PAID: return "REFUND_PAID";
+    }
+    return "?";
+}
+
+static bool same_payment_ref(const struct ft_payment_ref *a, const struct ft_payment_ref *b)
+{
+    return strncmp(a->imp_uid, b->imp_uid, sizeof a->imp_uid) == 0 &&
+           strncmp(a->merchant_uid, b->merchant_uid, sizeof a->merchant_uid) == 0 && a->amount == b->amount;
+}
+
+/* Kind, reservation, time, payment and (but for CONFIRMED, where the contract names
+ * none) reason. */
+static bool same_payment_effect(const struct ft_payment_effect *a, const struct ft_payment_effect *b, const char *what,
+                                char *why, size_t whylen)
+{
+    if (a->kind == b->kind && a->reservation_id == b->reservation_id && a->at_ms == b->at_ms &&
+        (a->kind == FT_PAY_CONFIRMED || same_text(a->reason, b->reason)) && same_payment_ref(&a->payment, &b->payment))
+        return true;
+    return fail(why, whylen,
+                "%s: payment effect differs: %s/%s reason %s/%s reservation %lld/%lld at %lld/%lld imp_uid "
+                "%.32s/%.32s merchant_uid %.32s/%.32s amount %lld/%lld",
+                what, effect_name(a->kind), effect_name(b->kind), a->reason ? a->reason : "-",
+                b->reason ? b->reason : "-", (long long)a->reservation_id, (long long)b->reservation_id,
+                (long long)a->at_ms, (long long)b->at_ms, a->payment.imp_uid, b->payment.imp_uid,
+                a->payment.merchant_uid, b->payment.merchant_uid, (long long)a->payment.amount,
+                (long long)b->payment.amount);
+}
+
+/*
+ * A CONFIRM_PAYMENT, after the expiries: it ends nothing and appends one payment effect,
+ * none for the payment that paid the reservation already. `got` is what the decider
+ * appended (`count` effects).
+ */
+static bool confirm_and_compare(struct ft_model *m, const struct ft_command *cmd, int64_t offset, size_t ended,
+                                const struct ft_payment_effect *got, size_t count, char *why, size_t whylen)
+{
+    struct mres *r = find_live(m, cmd->schedule_id, cmd->reservation_id);
+    uint64_t fingerprint = ft_payment_fingerprint(cmd->payment.imp_uid);
+    struct ft_payment_effect expected = { .kind = FT_PAY_REFUND, .reservation_id = cmd->reservation_id,
+                                          .at_ms = cmd->ts_ms, .payment = cmd->payment };
+    bool again = false;
+    if (r == NULL)
+        expected.reason = "HOLD_ENDED";
+    else if (r->user_id != cmd->user_id)
+        expected.reason = "NOT_OWNER";
+    else if (r->paid && r->paid_by == fingerprint)
+        again = true;
+    else if (r->paid)
+        expected.reason = "ALREADY_PAID";
+    else if (cmd->payment.amount != r->amount)
+        expected.reason = "AMOUNT_MISMATCH";
+    else
+        expected.kind = FT_PAY_CONFIRMED;
+    if (ended != 0)
+        return fail(why, whylen, "CONFIRM_PAYMENT at offset %lld ended %zu reservations", (long long)offset, ended);
+    if (count != (again ? 0u : 1u))
+        return fail(why, whylen, "CONFIRM_PAYMENT of %lld by user %lld at offset %lld gave %zu payment effects, "
+                    "expected %d", (long long)cmd->reservation_id, (long long)cmd->user_id, (long long)offset, count,
+                    again ? 0 : 1);
+    if (again)
+        return true;
+    if (got->kind == FT_PAY_CONFIRMED && expected.kind != FT_PAY_CONFIRMED)
+        return fail(why, whylen, "offset %lld: payment %.32s made reservation %lld PAID; the model refunds it (%s)",
+                    (long long)offset, cmd->payment.imp_uid, (long long)cmd->reservation_id, expected.reason);
+    if (!same_payment_effect(got, &expected, "decider vs model", why, whylen))
+        return false;
+    if (expected.kind == FT_PAY_CONFIRMED) {
+        r->paid = true;
+        r->paid_by = fingerprint;
+    }
+    return true;
+}
+
 bool ft_model_decide_and_compare(struct ft_model *m, const struct ft_command *cmd, int64_t offset,
                                  const struct ft_batch *batch, struct ft_batch_mark before, char *why, size_t whylen)
 {
@@ -473,15 +570,16 @@ bool ft_model_decide_and_compare(struct ft_model *m, const struct ft_command *cm
         return fail(why, whylen, "offset %lld: commands %zu (was %zu), next_offset %lld", (long long)offset,
                     batch->commands, before.commands, (long long)batch->next_offset);
     size_t outcomes = batch->outcome_count - before.outcomes, created = batch->created_count - before.created;
-    size_t ended = batch->ended_count - before.ended, expired = 0;
+    size_t ended = batch->ended_count - before.ended, expired = 0, payments = batch->payment_count - before.payments;
     const struct ft_ended_reservation *ended_now = ended > 0 ? &batch->ended[before.ended] : NULL;
+    const struct ft_payment_effect *payments_now = payments > 0 ? &batch->payments[before.payments] : NULL;
     if (!check_and_expire(m, cmd, ended_now, ended, &expired, why, whylen))
         return false;
 
     if (cmd->type == FT_CMD_RESERVE) {
-        if (outcomes != 1 || ended != expired)
-            return fail(why, whylen, "RESERVE at offset %lld gave %zu outcomes, %zu non-expiry endings",
-                        (long long)offset, outcomes, ended - expired);
+        if (outcomes != 1 || ended != expired || payments != 0)
+            return fail(why, whylen, "RESERVE at offset %lld gave %zu outcomes, %zu non-expiry endings, %zu payment "
+                        "effects", (long long)offset, outcomes, ended - expired, payments);
         const struct ft_outcome *got = &batch->outcomes[before.outcomes];
         if (!check_invariants(m, s, cmd, got, why, whylen))
             return false;
@@ -508,13 +606,25 @@ bool ft_model_decide_and_compare(struct ft_model *m, const struct ft_command *cm
         return true;
     }
     if (outcomes != 0 || created != 0)
-        return fail(why, whylen, "%s at offset %lld gave %zu outcomes, %zu reservations",
-                    cmd->type == FT_CMD_CANCEL ? "CANCEL" : "EXPIRE", (long long)offset, outcomes, created);
+        return fail(why, whylen, "command of type %d at offset %lld gave %zu outcomes, %zu reservations", cmd->type,
+                    (long long)offset, outcomes, created);
+    if (cmd->type == FT_CMD_CONFIRM_PAYMENT)
+        return confirm_and_compare(m, cmd, offset, ended - expired, payments_now, payments, why, whylen);
+    /* CANCEL ends the owner's live reservation, and refunds it when it was PAID; EXPIRE
+     * does nothing more than the expiries */
     struct mres *target = cmd->type == FT_CMD_CANCEL ? find_live(m, cmd->schedule_id, cmd->reservation_id) : NULL;
-    bool cancels = target != NULL && target->user_id == cmd->user_id && !target->paid;
-    if (ended - expired != (cancels ? 1u : 0u))
-        return fail(why, whylen, "offset %lld: cancel of %lld by user %lld ended %zu, expected %d", (long long)offset,
-                    (long long)cmd->reservation_id, (long long)cmd->user_id, ended - expired, cancels);
+    bool cancels = target != NULL && target->user_id == cmd->user_id, refunds = cancels && target->paid;
+    if (ended - expired != (cancels ? 1u : 0u) || payments != (refunds ? 1u : 0u))
+        return fail(why, whylen, "offset %lld: %s of %lld by user %lld ended %zu and gave %zu payment effects, "
+                    "expected %d and %d", (long long)offset, cmd->type == FT_CMD_CANCEL ? "CANCEL" : "EXPIRE",
+                    (long long)cmd->reservation_id, (long long)cmd->user_id, ended - expired, payments, cancels,
+                    refunds);
+    if (refunds) {
+        struct ft_payment_effect expected = { .kind = FT_PAY_REFUND_PAID, .reservation_id = target->id,
+                                              .at_ms = cmd->ts_ms, .reason = "CANCELLED_BY_BUYER" };
+        if (!same_payment_effect(payments_now, &expected, "decider vs model", why, whylen))
+            return false;
+    }
     if (cancels)
         end_live(m, target);
     return true;
@@ -581,10 +691,10 @@ bool ft_fuzz_same_effects(const struct ft_batch *a, struct ft_batch_mark am, con
                           struct ft_batch_mark bm, char *why, size_t whylen)
 {
     size_t outcomes = a->outcome_count - am.outcomes, created = a->created_count - am.created,
-           ended = a->ended_count - am.ended;
+           ended = a->ended_count - am.ended, payments = a->payment_count - am.payments;
     if (outcomes != b->outcome_count - bm.outcomes || created != b->created_count - bm.created ||
-        ended != b->ended_count - bm.ended || a->commands - am.commands != b->commands - bm.commands ||
-        a->next_offset != b->next_offset)
+        ended != b->ended_count - bm.ended || payments != b->payment_count - bm.payments ||
+        a->commands - am.commands != b->commands - bm.commands || a->next_offset != b->next_offset)
         return fail(why, whylen, "two deciders appended different numbers of effects");
     for (size_t i = 0; i < outcomes; i++)
         if (!same_outcome(&a->outcomes[am.outcomes + i], &b->outcomes[bm.outcomes + i], "replay", why, whylen))
@@ -602,5 +712,8 @@ bool ft_fuzz_same_effects(const struct ft_batch *a, struct ft_batch_mark am, con
             return fail(why, whylen, "replay: ended reservation %zu differs (%lld/%lld)", i, (long long)x->id,
                         (long long)y->id);
     }
+    for (size_t i = 0; i < payments; i++)
+        if (!same_payment_effect(&a->payments[am.payments + i], &b->payments[bm.payments + i], "replay", why, whylen))
+            return false;
     return true;
 }

@@ -18,8 +18,9 @@
 /*
  * Reads the bytes as 2-3 small seeded schedules and a run of commands, decides them with
  * two deciders and the reference model side by side, and checks after every command that
- * the decider did what the model did (which seat, which refusal, which hold ended when),
- * that the two deciders agree field by field, and that the seat map matches.
+ * the decider did what the model did (which seat, which refusal, which hold ended when,
+ * which payment was confirmed or is to be refunded and why), that the two deciders agree
+ * field by field, and that the seat map matches.
  * True when all held; otherwise false with the first difference in why.
  */
 bool ft_fuzz_decide_check(const uint8_t *data, size_t size, char *why, size_t whylen);
@@ -36,7 +37,7 @@ int ft_fuzz_command_decode_one(const uint8_t *data, size_t size);
 
 /* Where a batch stood before a command, to find what the command appended. */
 struct ft_batch_mark {
-    size_t outcomes, created, ended, commands;
+    size_t outcomes, created, ended, payments, commands;
     int64_t next_offset;
 };
 
@@ -66,6 +67,8 @@ bool ft_model_compare_seat_map(const struct ft_model *model, const struct ft_dec
 
 /* The owner of a live reservation in the model; 0 when there is none. */
 int64_t ft_model_owner(const struct ft_model *model, int64_t reservation_id);
+/* The amount of a live reservation in the model (what a payment must be); 0 when there is none. */
+int64_t ft_model_amount(const struct ft_model *model, int64_t reservation_id);
 
 /* Whether two batches got the same effects, field by field, since their marks. */
 bool ft_fuzz_same_effects(const struct ft_batch *a, struct ft_batch_mark a_mark, const struct ft_batch *b,

@@ -70,7 +70,7 @@ static void venue_init(struct venue *v, int64_t schedule, int rows, int per_row)
         }
 }
 
-/* Adds a seeded live reservation of the given seats. */
+/* Adds a seeded live reservation of the given seats, for the sum of their prices. */
 static void venue_reservation(struct venue *v, int64_t id, int64_t user, bool paid, int64_t expires_at_ms, int count,
                               const int64_t *seats)
 {
@@ -78,6 +78,10 @@ static void venue_reservation(struct venue *v, int64_t id, int64_t user, bool pa
     *r = (struct ft_reservation_seed){ .id = id, .user_id = user, .paid = paid, .expires_at_ms = expires_at_ms,
                                        .seat_count = count };
     memcpy(r->seat_ids, seats, (size_t)count * sizeof *seats);
+    for (int i = 0; i < count; i++)
+        for (size_t k = 0; k < v->seed.seat_count; k++)
+            if (v->seats[k].id == seats[i])
+                r->amount += v->seats[k].price;
 }
 
 static void load(struct venue *v)
@@ -131,6 +135,18 @@ static struct ft_command expire(int64_t schedule, int64_t ts, int64_t reservatio
 {
     struct ft_command cmd = command(FT_CMD_EXPIRE, schedule, 0, ts);
     cmd.reservation_id = reservation;
+    return cmd;
+}
+
+/* A payment of `amount` for the reservation, made by `user` (order "order-<reservation>"). */
+static struct ft_command confirm(int64_t schedule, int64_t user, int64_t ts, int64_t reservation, const char *imp_uid,
+                                 int64_t amount)
+{
+    struct ft_command cmd = command(FT_CMD_CONFIRM_PAYMENT, schedule, user, ts);
+    cmd.reservation_id = reservation;
+    snprintf(cmd.payment.imp_uid, sizeof cmd.payment.imp_uid, "%s", imp_uid);
+    snprintf(cmd.payment.merchant_uid, sizeof cmd.payment.merchant_uid, "order-%lld", (long long)reservation);
+    cmd.payment.amount = amount;
     return cmd;
 }
 
@@ -728,18 +744,304 @@ Test(decide, a_cancel_naming_another_schedule_or_nothing_changes_nothing)
     cr_assert_eq(state_of(1, seat_id(1, 1, 1), T0 + 1), FT_SEAT_HELD);
 }
 
-Test(decide, a_paid_reservation_is_not_cancelled_here)
+/* ====================================================================================== */
+/* Payments                                                                              */
+
+/* Two VIP seats, (1,1,1) and (1,1,2), held by user 7 for 5 s from T0 (until T0 + 5000) on
+ * a venue of 2 rows of 5; returns the reservation id. */
+static int64_t pair_hold(void)
+{
+    load_plain(1, 2, 5);
+    return held(with_hold(SEATS(1, 7, T0, seat_id(1, 1, 1), seat_id(1, 1, 2)), 5));
+}
+#define PAIR_AMOUNT (2 * prices[FT_GRADE_VIP])
+
+static void assert_pair_state(int64_t now_ms, enum ft_seat_state state)
+{
+    cr_assert_eq(state_of(1, seat_id(1, 1, 1), now_ms), state, "seat (1,1,1) at %lld", (long long)now_ms);
+    cr_assert_eq(state_of(1, seat_id(1, 1, 2), now_ms), state, "seat (1,1,2) at %lld", (long long)now_ms);
+}
+
+/* Decides cmd, which must append one payment effect (and end nothing but due holds). */
+static const struct ft_payment_effect *one_payment_effect(struct ft_command cmd)
+{
+    size_t payments = batch.payment_count, created = batch.created_count, ended = batch.ended_count;
+    run(cmd);
+    cr_assert_eq(batch.payment_count, payments + 1, "offset %lld gave %zu payment effects", (long long)next_offset - 1,
+                 batch.payment_count - payments);
+    cr_assert_eq(batch.created_count, created, "a payment created a reservation");
+    for (size_t i = ended; i < batch.ended_count; i++)
+        cr_assert_eq(batch.ended[i].status, FT_RES_EXPIRED, "a payment ended reservation %lld",
+                     (long long)batch.ended[i].id);
+    return &batch.payments[payments];
+}
+
+static void assert_payment_of(const struct ft_payment_effect *e, const struct ft_command *cmd)
+{
+    cr_assert_eq(e->reservation_id, cmd->reservation_id);
+    cr_assert_eq(e->at_ms, cmd->ts_ms);
+    cr_assert_str_eq(e->payment.imp_uid, cmd->payment.imp_uid);
+    cr_assert_str_eq(e->payment.merchant_uid, cmd->payment.merchant_uid);
+    cr_assert_eq(e->payment.amount, cmd->payment.amount);
+}
+
+/* Decides a CONFIRM_PAYMENT that must make its reservation PAID. */
+static void confirmed(struct ft_command cmd)
+{
+    const struct ft_payment_effect *e = one_payment_effect(cmd);
+    cr_assert_eq(e->kind, FT_PAY_CONFIRMED, "payment %s refunded (%d, %s)", cmd.payment.imp_uid, e->kind,
+                 e->reason ? e->reason : "no reason");
+    assert_payment_of(e, &cmd);
+}
+
+/* Decides a CONFIRM_PAYMENT whose payment must be refunded for `reason`. */
+static void refunded(struct ft_command cmd, const char *reason)
+{
+    const struct ft_payment_effect *e = one_payment_effect(cmd);
+    cr_assert_eq(e->kind, FT_PAY_REFUND, "payment %s: effect %d, expected a refund for %s", cmd.payment.imp_uid,
+                 e->kind, reason);
+    cr_assert_not_null(e->reason);
+    cr_assert_str_eq(e->reason, reason);
+    assert_payment_of(e, &cmd);
+}
+
+/* Decides a command that must append nothing at all (but count as decided). */
+static void no_effect(struct ft_command cmd)
+{
+    size_t created = batch.created_count, ended = batch.ended_count, payments = batch.payment_count;
+    run(cmd);
+    cr_assert_eq(batch.created_count, created);
+    cr_assert_eq(batch.ended_count, ended, "offset %lld ended a reservation", (long long)next_offset - 1);
+    cr_assert_eq(batch.payment_count, payments, "offset %lld gave a payment effect", (long long)next_offset - 1);
+}
+
+/* The owner's cancel of reservation r at at_ms was the last payment effect, and ended it. */
+static void assert_refund_of_paid(int64_t r, int64_t at_ms)
+{
+    cr_assert_gt(batch.payment_count, 0);
+    const struct ft_payment_effect *e = &batch.payments[batch.payment_count - 1];
+    cr_assert_eq(e->kind, FT_PAY_REFUND_PAID);
+    cr_assert_not_null(e->reason);
+    cr_assert_str_eq(e->reason, "CANCELLED_BY_BUYER");
+    cr_assert_eq(e->reservation_id, r);
+    cr_assert_eq(e->at_ms, at_ms);
+    cr_assert_str_empty(e->payment.imp_uid, "the store reads the payment of the reservation, not this one");
+    cr_assert_eq(e->payment.amount, 0);
+    cr_assert_gt(batch.ended_count, 0);
+    const struct ft_ended_reservation *ended = &batch.ended[batch.ended_count - 1];
+    cr_assert_eq(ended->id, r);
+    cr_assert_eq(ended->status, FT_RES_CANCELLED);
+    cr_assert_eq(ended->at_ms, at_ms);
+}
+
+Test(decide, a_payment_for_a_live_hold_makes_it_paid)
+{
+    int64_t r = pair_hold();
+    next_offset = 10;
+    confirmed(confirm(1, 7, T0 + 1000, r, "imp_1", PAIR_AMOUNT));
+    cr_assert_eq(batch.outcome_count, 1, "a payment gave an outcome");
+    cr_assert_eq(batch.created_count, 1);
+    cr_assert_eq(batch.ended_count, 0);
+    cr_assert_eq(batch.commands, 2);
+    cr_assert_eq(batch.next_offset, 11);
+    assert_pair_state(T0 + 1000, FT_SEAT_SOLD);
+    assert_pair_state(T0 + 86400000, FT_SEAT_SOLD); /* a sale never expires */
+    refused(SEATS(1, 8, T0 + 86400000, seat_id(1, 1, 2)), "SEAT_TAKEN");
+    cr_assert_eq(batch.ended_count, 0, "a paid reservation expired");
+}
+
+Test(decide, a_payment_a_millisecond_before_the_expiry_is_in_time_and_stays)
+{
+    int64_t r = pair_hold();
+    confirmed(confirm(1, 7, T0 + 4999, r, "imp_1", PAIR_AMOUNT));
+    no_effect(expire(1, T0 + 5000, r)); /* the expirer had it queued */
+    no_effect(expire(1, T0 + 999999, r));
+    assert_pair_state(T0 + 999999, FT_SEAT_SOLD);
+    refused(SEATS(1, 8, T0 + 999999, seat_id(1, 1, 1)), "SEAT_TAKEN");
+    held(SEATS(1, 8, T0 + 999999, seat_id(1, 1, 3)));
+}
+
+Test(decide, a_payment_at_the_expiry_is_too_late)
+{
+    int64_t r = pair_hold();
+    refunded(confirm(1, 7, T0 + 5000, r, "imp_1", PAIR_AMOUNT), "HOLD_ENDED");
+    /* time passes first: the hold ended at its expiry, before the payment was looked at */
+    cr_assert_eq(batch.ended_count, 1);
+    assert_expired(0, r, T0 + 5000);
+    assert_pair_state(T0 + 5000, FT_SEAT_AVAILABLE);
+    held(SEATS(1, 8, T0 + 5001, seat_id(1, 1, 1), seat_id(1, 1, 2)));
+}
+
+Test(decide, a_payment_after_the_seat_went_to_someone_else_is_refunded)
+{
+    int64_t r = pair_hold();
+    int64_t other = held(SEATS(1, 8, T0 + 6000, seat_id(1, 1, 1)));
+    refunded(confirm(1, 7, T0 + 7000, r, "imp_1", PAIR_AMOUNT), "HOLD_ENDED");
+    cr_assert_eq(state_of(1, seat_id(1, 1, 1), T0 + 7000), FT_SEAT_HELD);
+    refused(SEATS(1, 9, T0 + 7000, seat_id(1, 1, 1)), "SEAT_TAKEN");
+    confirmed(confirm(1, 8, T0 + 7001, other, "imp_8", prices[FT_GRADE_VIP]));
+    cr_assert_eq(state_of(1, seat_id(1, 1, 1), T0 + 7001), FT_SEAT_SOLD);
+}
+
+Test(decide, a_payment_after_a_cancel_is_refunded)
+{
+    int64_t r = pair_hold();
+    run(cancel(1, 7, T0 + 1000, r));
+    refunded(confirm(1, 7, T0 + 2000, r, "imp_1", PAIR_AMOUNT), "HOLD_ENDED");
+    cr_assert_eq(batch.ended_count, 1);
+    cr_assert_eq(batch.ended[0].status, FT_RES_CANCELLED);
+    assert_pair_state(T0 + 2000, FT_SEAT_AVAILABLE);
+}
+
+Test(decide, a_payment_for_a_reservation_not_live_on_its_schedule_is_refunded)
+{
+    int64_t r = pair_hold();
+    load_plain(2, 1, 5);
+    struct venue missing;
+    venue_init(&missing, 5, 0, 0);
+    missing.seed.exists = false;
+    load(&missing);
+    refunded(confirm(2, 7, T0 + 1000, r, "imp_1", PAIR_AMOUNT), "HOLD_ENDED"); /* live, on schedule 1 */
+    refunded(confirm(5, 7, T0 + 1000, r, "imp_2", PAIR_AMOUNT), "HOLD_ENDED"); /* no such schedule */
+    refunded(confirm(1, 7, T0 + 1000, r + 1024, "imp_3", PAIR_AMOUNT), "HOLD_ENDED"); /* never held */
+    cr_assert_eq(batch.ended_count, 0);
+    assert_pair_state(T0 + 1000, FT_SEAT_HELD);
+    confirmed(confirm(1, 7, T0 + 1001, r, "imp_4", PAIR_AMOUNT));
+}
+
+Test(decide, a_payment_by_someone_else_is_refunded_and_the_hold_stays)
+{
+    int64_t r = pair_hold();
+    refunded(confirm(1, 8, T0 + 1000, r, "imp_8", PAIR_AMOUNT), "NOT_OWNER");
+    assert_pair_state(T0 + 1000, FT_SEAT_HELD);
+    assert_pair_state(T0 + 5000, FT_SEAT_AVAILABLE); /* still a hold, which runs out */
+    confirmed(confirm(1, 7, T0 + 2000, r, "imp_7", PAIR_AMOUNT));
+    /* paid, but not theirs: NOT_OWNER comes before ALREADY_PAID and before "the same payment" */
+    refunded(confirm(1, 8, T0 + 3000, r, "imp_8b", PAIR_AMOUNT), "NOT_OWNER");
+    refunded(confirm(1, 8, T0 + 3000, r, "imp_7", PAIR_AMOUNT), "NOT_OWNER");
+    assert_pair_state(T0 + 3000, FT_SEAT_SOLD);
+}
+
+Test(decide, a_payment_of_another_amount_is_refunded_and_the_hold_stays)
+{
+    int64_t r = pair_hold();
+    refunded(confirm(1, 7, T0 + 1000, r, "imp_1", PAIR_AMOUNT - 1), "AMOUNT_MISMATCH");
+    refunded(confirm(1, 7, T0 + 1000, r, "imp_2", PAIR_AMOUNT + 1), "AMOUNT_MISMATCH");
+    refunded(confirm(1, 7, T0 + 1000, r, "imp_3", prices[FT_GRADE_VIP]), "AMOUNT_MISMATCH"); /* one seat of two */
+    assert_pair_state(T0 + 1000, FT_SEAT_HELD);
+    confirmed(confirm(1, 7, T0 + 1001, r, "imp_4", PAIR_AMOUNT));
+}
+
+Test(decide, the_same_payment_confirmed_again_changes_nothing)
+{
+    int64_t r = pair_hold();
+    confirmed(confirm(1, 7, T0 + 1000, r, "imp_1", PAIR_AMOUNT));
+    no_effect(confirm(1, 7, T0 + 1001, r, "imp_1", PAIR_AMOUNT));
+    no_effect(confirm(1, 7, T0 + 86400000, r, "imp_1", PAIR_AMOUNT)); /* long after the hold's time */
+    cr_assert_eq(batch.payment_count, 1);
+    cr_assert_eq(batch.commands, 4);
+    assert_pair_state(T0 + 86400000, FT_SEAT_SOLD);
+}
+
+Test(decide, another_payment_for_a_paid_reservation_is_refunded)
+{
+    int64_t r = pair_hold();
+    confirmed(confirm(1, 7, T0 + 1000, r, "imp_1", PAIR_AMOUNT));
+    refunded(confirm(1, 7, T0 + 2000, r, "imp_2", PAIR_AMOUNT), "ALREADY_PAID");
+    refunded(confirm(1, 7, T0 + 2000, r, "imp_3", 1), "ALREADY_PAID"); /* before AMOUNT_MISMATCH */
+    no_effect(confirm(1, 7, T0 + 3000, r, "imp_1", PAIR_AMOUNT)); /* still paid by the first */
+    assert_pair_state(T0 + 3000, FT_SEAT_SOLD);
+}
+
+Test(decide, the_owner_cancels_a_paid_reservation_and_its_payment_is_refunded)
+{
+    int64_t r = pair_hold();
+    confirmed(confirm(1, 7, T0 + 1000, r, "imp_1", PAIR_AMOUNT));
+    run(cancel(1, 7, T0 + 2000, r));
+    cr_assert_eq(batch.ended_count, 1);
+    cr_assert_eq(batch.payment_count, 2);
+    cr_assert_eq(batch.payments[0].kind, FT_PAY_CONFIRMED, "the effects are in log order");
+    assert_refund_of_paid(r, T0 + 2000);
+    assert_pair_state(T0 + 2000, FT_SEAT_AVAILABLE);
+    held(SEATS(1, 8, T0 + 2001, seat_id(1, 1, 1), seat_id(1, 1, 2)));
+}
+
+Test(decide, a_cancel_of_a_paid_reservation_by_someone_else_changes_nothing)
+{
+    int64_t r = pair_hold();
+    confirmed(confirm(1, 7, T0 + 1000, r, "imp_1", PAIR_AMOUNT));
+    no_effect(cancel(1, 8, T0 + 2000, r));
+    assert_pair_state(T0 + 2000, FT_SEAT_SOLD);
+}
+
+Test(decide, a_repeated_cancel_of_a_paid_reservation_refunds_once)
+{
+    int64_t r = pair_hold();
+    confirmed(confirm(1, 7, T0 + 1000, r, "imp_1", PAIR_AMOUNT));
+    run(cancel(1, 7, T0 + 2000, r));
+    no_effect(cancel(1, 7, T0 + 2000, r));
+    no_effect(cancel(1, 7, T0 + 90000, r));
+    cr_assert_eq(batch.ended_count, 1);
+    cr_assert_eq(batch.payment_count, 2);
+    assert_refund_of_paid(r, T0 + 2000);
+}
+
+Test(decide, a_seat_sold_again_after_a_paid_cancel_stays_with_its_new_buyer)
+{
+    int64_t r = pair_hold();
+    confirmed(confirm(1, 7, T0 + 1000, r, "imp_1", PAIR_AMOUNT));
+    run(cancel(1, 7, T0 + 2000, r));
+    int64_t again = held(SEATS(1, 8, T0 + 3000, seat_id(1, 1, 1)));
+    confirmed(confirm(1, 8, T0 + 3500, again, "imp_8", prices[FT_GRADE_VIP]));
+    no_effect(cancel(1, 7, T0 + 4000, r));
+    no_effect(cancel(1, 7, T0 + 4000, again));
+    refunded(confirm(1, 7, T0 + 4500, r, "imp_1", PAIR_AMOUNT), "HOLD_ENDED"); /* a late copy of the first payment */
+    cr_assert_eq(batch.ended_count, 1);
+    cr_assert_eq(state_of(1, seat_id(1, 1, 1), T0 + 86400000), FT_SEAT_SOLD);
+    cr_assert_eq(state_of(1, seat_id(1, 1, 2), T0 + 86400000), FT_SEAT_AVAILABLE);
+    refused(SEATS(1, 7, T0 + 5000, seat_id(1, 1, 1)), "SEAT_TAKEN");
+}
+
+Test(decide, paid_seats_count_toward_the_limit_until_cancelled)
+{
+    load_plain(1, 3, 10);
+    int64_t r = held(with_hold(SEATS(1, 7, T0, seat_id(1, 1, 1), seat_id(1, 1, 2), seat_id(1, 1, 3)), 5));
+    confirmed(confirm(1, 7, T0 + 1000, r, "imp_1", 3 * prices[FT_GRADE_VIP]));
+    refused(best(1, 7, T0 + 86400000, 2, FT_GRADE_ANY), "LIMIT_EXCEEDED"); /* a day on, still 3 of LIMIT */
+    held(best(1, 7, T0 + 86400000, 1, FT_GRADE_ANY));
+    refused(best(1, 7, T0 + 86400001, 1, FT_GRADE_ANY), "LIMIT_EXCEEDED");
+    run(cancel(1, 7, T0 + 86400002, r));
+    assert_refund_of_paid(r, T0 + 86400002);
+    held(best(1, 7, T0 + 86400003, 3, FT_GRADE_ANY));
+}
+
+Test(decide, a_seeded_paid_reservation_knows_the_payment_that_paid_it)
 {
     struct venue v;
     venue_init(&v, 1, 2, 5);
-    int64_t seats[] = { seat_id(1, 1, 1) };
-    venue_reservation(&v, 777, 7, true, T0 + 1000, 1, seats);
+    int64_t seats[] = { seat_id(1, 1, 1) }, other[] = { seat_id(1, 2, 1) };
+    venue_reservation(&v, 777, 7, true, T0 - 1000, 1, seats); /* paid after its hold: never expires */
+    v.reservations[0].paid_by = ft_payment_fingerprint("imp_X");
+    venue_reservation(&v, 778, 8, true, T0 - 1000, 1, other);
+    v.reservations[1].paid_by = 0; /* paid by a payment the store does not know */
     load(&v);
-    run(cancel(1, 7, T0, 777));
-    run(expire(1, T0 + 999999, 777));
-    cr_assert_eq(batch.ended_count, 0);
+    no_effect(confirm(1, 7, T0, 777, "imp_X", prices[FT_GRADE_VIP]));
+    refunded(confirm(1, 7, T0 + 1, 777, "imp_Y", prices[FT_GRADE_VIP]), "ALREADY_PAID");
+    refunded(confirm(1, 8, T0 + 1, 778, "imp_Z", prices[FT_GRADE_R]), "ALREADY_PAID");
+    no_effect(expire(1, T0 + 999999, 777));
     cr_assert_eq(state_of(1, seat_id(1, 1, 1), T0 + 999999), FT_SEAT_SOLD);
-    refused(SEATS(1, 8, T0 + 999999, seat_id(1, 1, 1)), "SEAT_TAKEN");
+    cr_assert_eq(state_of(1, seat_id(1, 2, 1), T0 + 999999), FT_SEAT_SOLD);
+    run(cancel(1, 7, T0 + 1000000, 777));
+    assert_refund_of_paid(777, T0 + 1000000);
+    cr_assert_eq(state_of(1, seat_id(1, 1, 1), T0 + 1000000), FT_SEAT_AVAILABLE);
+}
+
+Test(decide, a_payment_fingerprint_is_never_zero_and_tells_payments_apart)
+{
+    cr_assert_neq(ft_payment_fingerprint(""), 0);
+    cr_assert_neq(ft_payment_fingerprint("imp_123456789012"), 0);
+    cr_assert_eq(ft_payment_fingerprint("imp_123456789012"), ft_payment_fingerprint("imp_123456789012"));
+    cr_assert_neq(ft_payment_fingerprint("imp_123456789012"), ft_payment_fingerprint("imp_123456789013"));
 }
 
 /* ====================================================================================== */
@@ -1084,6 +1386,7 @@ static void random_venues_init(void)
     int64_t bought[] = { seat_id(2, 1, 4), seat_id(2, 1, 5) }, holding[] = { seat_id(2, 2, 1), seat_id(2, 2, 2),
                                                                               seat_id(2, 3, 8) };
     venue_reservation(&random_venues[1], 900001, 1, true, T0 - 5000, 2, bought);
+    random_venues[1].reservations[0].paid_by = ft_payment_fingerprint("imp-900001-0");
     venue_reservation(&random_venues[1], 900002, 2, false, T0 + 20000, 3, holding);
     venue_init(&random_venues[2], 3, 2, 5);
     random_venues[2].seed.open = false;
@@ -1096,17 +1399,40 @@ struct log_entry {
     int64_t offset;
 };
 
-/* What a random run has seen: reservation ids and their owners, for CANCEL and EXPIRE. */
+/* What a random run has seen: reservation ids, their owners and amounts, for CANCEL,
+ * EXPIRE and CONFIRM_PAYMENT. */
 struct issued {
-    int64_t ids[ISSUED_MAX], owners[ISSUED_MAX];
+    int64_t ids[ISSUED_MAX], owners[ISSUED_MAX], amounts[ISSUED_MAX];
     size_t count;
 };
 
-static void issue(struct issued *seen, int64_t id, int64_t owner)
+static void issue(struct issued *seen, int64_t id, int64_t owner, int64_t amount)
 {
     size_t at = seen->count++ % ISSUED_MAX;
     seen->ids[at] = id;
     seen->owners[at] = owner;
+    seen->amounts[at] = amount;
+}
+
+/* Remembers the reservations cmd created, and those it made PAID once more (so that
+ * a sale is often cancelled or paid again, and seats and the limit come free again). */
+static void issue_effects(struct issued *seen, const struct ft_command *cmd, const struct ft_batch *b,
+                          struct ft_batch_mark since)
+{
+    for (size_t c = since.created; c < b->created_count; c++)
+        issue(seen, b->created[c].id, b->created[c].user_id, b->created[c].amount);
+    for (size_t p = since.payments; p < b->payment_count; p++)
+        if (b->payments[p].kind == FT_PAY_CONFIRMED)
+            issue(seen, b->payments[p].reservation_id, cmd->user_id, b->payments[p].payment.amount);
+}
+
+/* Remembers the seeded reservations of schedule 2. */
+static void issue_seeded(struct issued *seen)
+{
+    for (size_t i = 0; i < random_venues[1].seed.reservation_count; i++) {
+        const struct ft_reservation_seed *r = &random_venues[1].reservations[i];
+        issue(seen, r->id, r->user_id, r->amount);
+    }
 }
 
 static struct ft_command random_command(uint64_t *rng, int64_t *ts, const struct issued *seen)
@@ -1126,21 +1452,29 @@ static struct ft_command random_command(uint64_t *rng, int64_t *ts, const struct
     else if (known > 0)
         pick = (size_t)below(rng, known);
     dice = below(rng, 100);
-    if (dice < 45) {
+    if (dice < 43) {
         cmd.seat_count = (int32_t)(1 + below(rng, FT_SEATS_PER_REQUEST_MAX));
         for (int32_t i = 0; i < cmd.seat_count; i++)
             cmd.seat_ids[i] = v->seed.seat_count == 0 || below(rng, 40) == 0
                                   ? seat_id(v->seed.schedule_id, 9, 99)
                                   : v->seats[below(rng, v->seed.seat_count)].id;
-    } else if (dice < 75) {
+    } else if (dice < 70) {
         cmd.quantity = (int32_t)(1 + below(rng, FT_SEATS_PER_REQUEST_MAX));
         cmd.grade = (enum ft_grade)below(rng, 5);
-    } else if (dice < 90) {
+    } else if (dice < 85) {
         cmd = cancel(cmd.schedule_id, cmd.user_id, *ts, known ? seen->ids[pick] : 12345);
         if (known && below(rng, 10) < 7)
             cmd.user_id = seen->owners[pick];
-    } else {
+    } else if (dice < 95) {
         cmd = expire(cmd.schedule_id, *ts, known ? seen->ids[pick] : 12345);
+    } else {
+        /* a few payments per reservation, so that one comes again; mostly the owner's, of the right amount */
+        int64_t id = known ? seen->ids[pick] : 12345;
+        char imp_uid[FT_IMP_UID_SIZE];
+        snprintf(imp_uid, sizeof imp_uid, "imp-%lld-%lld", (long long)id, (long long)below(rng, 3));
+        int64_t amount = (known ? seen->amounts[pick] : 50000) + (below(rng, 8) == 0 ? 1 : 0);
+        cmd = confirm(cmd.schedule_id, known && below(rng, 10) < 8 ? seen->owners[pick] : cmd.user_id, *ts, id,
+                      imp_uid, amount);
     }
     if (cmd.type == FT_CMD_RESERVE)
         snprintf(cmd.token, sizeof cmd.token, "rnd%019lld", (long long)*ts);
@@ -1186,9 +1520,8 @@ static void random_run(uint64_t seed, size_t count, struct ft_decider *d, struct
     uint64_t rng = seed;
     int64_t ts = T0, offset = 0;
     struct issued seen = { .count = 0 };
-    issue(&seen, 900001, 1);
-    issue(&seen, 900002, 2);
-    size_t held_count = 0, expired = 0, cancelled = 0;
+    issue_seeded(&seen);
+    size_t held_count = 0, expired = 0, cancelled = 0, payment_kinds[3] = { 0 };
     for (size_t i = 0; i < count; i++) {
         log[i] = (struct log_entry){ .cmd = random_command(&rng, &ts, &seen), .offset = offset };
         offset += below(&rng, 20) == 0 ? 3 : 1;
@@ -1197,12 +1530,14 @@ static void random_run(uint64_t seed, size_t count, struct ft_decider *d, struct
         char why[512] = "";
         cr_assert(ft_model_decide_and_compare(model, &log[i].cmd, log[i].offset, b, marks[i], why, sizeof why),
                   "seed %llu, command %zu: %s", (unsigned long long)seed, i, why);
-        for (size_t c = marks[i].created; c < b->created_count; c++, held_count++)
-            issue(&seen, b->created[c].id, b->created[c].user_id);
+        held_count += b->created_count - marks[i].created;
+        issue_effects(&seen, &log[i].cmd, b, marks[i]);
         for (size_t e = marks[i].ended; e < b->ended_count; e++) {
             expired += b->ended[e].status == FT_RES_EXPIRED;
             cancelled += b->ended[e].status == FT_RES_CANCELLED;
         }
+        for (size_t p = marks[i].payments; p < b->payment_count; p++)
+            payment_kinds[b->payments[p].kind]++;
         if (i % 50 == 0)
             for (size_t k = 0; k < RANDOM_SCHEDULES; k++) {
                 cr_assert(ft_model_compare_seat_map(model, d, random_venues[k].seed.schedule_id, ts, why, sizeof why),
@@ -1216,6 +1551,11 @@ static void random_run(uint64_t seed, size_t count, struct ft_decider *d, struct
     cr_assert_gt(held_count, count / 10, "only %zu holds", held_count);
     cr_assert_gt(expired, count / 100, "only %zu expiries", expired);
     cr_assert_gt(cancelled, count / 100, "only %zu cancels", cancelled);
+    cr_assert_gt(payment_kinds[FT_PAY_CONFIRMED], count / 200, "only %zu payments confirmed",
+                 payment_kinds[FT_PAY_CONFIRMED]);
+    cr_assert_gt(payment_kinds[FT_PAY_REFUND], count / 200, "only %zu payments refunded", payment_kinds[FT_PAY_REFUND]);
+    cr_assert_gt(payment_kinds[FT_PAY_REFUND_PAID], count / 1000, "only %zu paid reservations cancelled",
+                 payment_kinds[FT_PAY_REFUND_PAID]);
     ft_model_free(model);
 }
 
@@ -1256,6 +1596,7 @@ static struct ft_decider *replay(const struct log_entry *log, size_t count, cons
         ref_upto.outcome_count = ref_after.outcomes;
         ref_upto.created_count = ref_after.created;
         ref_upto.ended_count = ref_after.ended;
+        ref_upto.payment_count = ref_after.payments;
         ref_upto.commands = ref_after.commands;
         ref_upto.next_offset = log[i].offset + 1;
         char why[512] = "";
@@ -1336,7 +1677,7 @@ static bool batch_unchanged(const struct ft_batch *b, struct ft_batch_mark mark)
 {
     struct ft_batch_mark now = ft_batch_mark_of(b);
     return now.outcomes == mark.outcomes && now.created == mark.created && now.ended == mark.ended &&
-           now.commands == mark.commands && now.next_offset == mark.next_offset;
+           now.payments == mark.payments && now.commands == mark.commands && now.next_offset == mark.next_offset;
 }
 
 /*
@@ -1361,8 +1702,13 @@ static void out_of_memory_run(bool strict)
         ft_batch_init(&ref_batch);
         ft_batch_init(&victim_batch);
         struct issued seen = { .count = 0 };
+        issue_seeded(&seen);
         for (int64_t offset = 0; offset < 300; offset++) {
             struct log_entry e = { .cmd = random_command(&rng, &ts, &seen), .offset = offset };
+            if (offset % 3 == 0) { /* an empty batch without memory: every effect needs an allocation */
+                ft_batch_free(&victim_batch);
+                ft_batch_init(&victim_batch);
+            }
             struct ft_batch_mark ref_mark = ft_batch_mark_of(&ref_batch), mark = ft_batch_mark_of(&victim_batch);
             decide_logged(reference, &ref_batch, NULL, &e);
             for (long k = 0;; k++) {
@@ -1379,23 +1725,23 @@ static void out_of_memory_run(bool strict)
                 cr_assert_eq(result, FT_DECIDE_OUT_OF_MEMORY);
                 failures++;
                 bool only_expiries = victim_batch.outcome_count == mark.outcomes &&
-                                     victim_batch.created_count == mark.created;
+                                     victim_batch.created_count == mark.created &&
+                                     victim_batch.payment_count == mark.payments;
                 for (size_t x = mark.ended; only_expiries && x < victim_batch.ended_count; x++)
                     only_expiries = victim_batch.ended[x].status == FT_RES_EXPIRED &&
                                     victim_batch.ended[x].at_ms <= e.cmd.ts_ms;
                 if (strict)
                     cr_assert(batch_unchanged(&victim_batch, mark) || only_expiries,
-                              "round %d, offset %lld (%s), allocation %ld failed: the batch changed (outcomes "
-                              "%zu->%zu, created %zu->%zu, ended %zu->%zu)",
-                              round, (long long)offset, e.cmd.type == FT_CMD_RESERVE ? "RESERVE" : "CANCEL/EXPIRE",
-                              k + 1, mark.outcomes, victim_batch.outcome_count, mark.created,
-                              victim_batch.created_count, mark.ended, victim_batch.ended_count);
+                              "round %d, offset %lld (command %d), allocation %ld failed: the batch changed "
+                              "(outcomes %zu->%zu, created %zu->%zu, ended %zu->%zu, payments %zu->%zu)",
+                              round, (long long)offset, e.cmd.type, k + 1, mark.outcomes, victim_batch.outcome_count,
+                              mark.created, victim_batch.created_count, mark.ended, victim_batch.ended_count,
+                              mark.payments, victim_batch.payment_count);
             }
             char why[512] = "";
             cr_assert(ft_fuzz_same_effects(&ref_batch, ref_mark, &victim_batch, mark, why, sizeof why),
                       "round %d, offset %lld, after out-of-memory retries: %s", round, (long long)offset, why);
-            for (size_t c = ref_mark.created; c < ref_batch.created_count; c++)
-                issue(&seen, ref_batch.created[c].id, ref_batch.created[c].user_id);
+            issue_effects(&seen, &e.cmd, &ref_batch, ref_mark);
             if (offset % 50 == 0)
                 assert_same_seat_maps(reference, victim, ts);
         }
@@ -1417,4 +1763,73 @@ Test(decide, a_retry_after_out_of_memory_decides_as_if_nothing_failed)
 Test(decide, out_of_memory_leaves_the_batch_as_it_was_but_for_due_expiries)
 {
     out_of_memory_run(true);
+}
+
+/*
+ * Decides cmd at the next offset with every allocation failing once in turn (the 1st,
+ * then on the retry the 2nd, ...) on a batch that owns no memory yet, so that each effect
+ * needs one. After each failure, check() must find nothing changed. Returns how many
+ * allocations failed before the command was decided.
+ */
+static long decide_through_failures(struct ft_command cmd, void (*check)(long failed))
+{
+    ft_batch_free(&batch);
+    ft_batch_init(&batch);
+    long failures = 0;
+    for (long k = 0;; k++) {
+        fail_countdown = k;
+        enum ft_decide_result result = ft_decide(decider, &cmd, next_offset, &batch);
+        fail_countdown = -1;
+        if (result == FT_DECIDED)
+            break;
+        cr_assert_eq(result, FT_DECIDE_OUT_OF_MEMORY);
+        failures++;
+        cr_assert(batch_unchanged(&batch, (struct ft_batch_mark){ .next_offset = -1 }),
+                  "allocation %ld failed, yet the batch changed (ended %zu, payments %zu)", k + 1, batch.ended_count,
+                  batch.payment_count);
+        check(k + 1);
+    }
+    next_offset++;
+    return failures;
+}
+
+static void still_paid(long failed)
+{
+    for (int n = 1; n <= 2; n++)
+        cr_assert_eq(state_of(1, seat_id(1, 1, n), T0 + 2000), FT_SEAT_SOLD,
+                     "allocation %ld failed, yet seat (1,1,%d) was released", failed, n);
+}
+
+Test(decide, a_paid_cancel_out_of_memory_changes_nothing_and_a_retry_refunds)
+{
+    int64_t r = pair_hold();
+    confirmed(confirm(1, 7, T0 + 1000, r, "imp_1", PAIR_AMOUNT));
+    long failures = decide_through_failures(cancel(1, 7, T0 + 2000, r), still_paid);
+    cr_assert_eq(batch.ended_count, 1);
+    cr_assert_eq(batch.payment_count, 1, "the reservation ended without its refund");
+    assert_refund_of_paid(r, T0 + 2000);
+    /* room for the refund and the ending are two allocations: a failure of either changed nothing */
+    cr_assert_geq(failures, 2);
+    cr_assert_eq(batch.commands, 1);
+    assert_pair_state(T0 + 2000, FT_SEAT_AVAILABLE);
+    held(SEATS(1, 8, T0 + 2001, seat_id(1, 1, 1), seat_id(1, 1, 2)));
+}
+
+static void still_held(long failed)
+{
+    cr_assert_eq(state_of(1, seat_id(1, 1, 1), T0 + 1000), FT_SEAT_HELD, "allocation %ld failed", failed);
+    cr_assert_eq(state_of(1, seat_id(1, 1, 1), T0 + 5000), FT_SEAT_AVAILABLE,
+                 "allocation %ld failed, yet the hold became a sale", failed);
+}
+
+Test(decide, a_payment_out_of_memory_changes_nothing_and_a_retry_confirms)
+{
+    int64_t r = pair_hold();
+    struct ft_command cmd = confirm(1, 7, T0 + 1000, r, "imp_1", PAIR_AMOUNT);
+    cr_assert_geq(decide_through_failures(cmd, still_held), 1);
+    cr_assert_eq(batch.payment_count, 1);
+    cr_assert_eq(batch.payments[0].kind, FT_PAY_CONFIRMED);
+    assert_payment_of(&batch.payments[0], &cmd);
+    assert_pair_state(T0 + 86400000, FT_SEAT_SOLD);
+    refunded(confirm(1, 7, T0 + 1001, r, "imp_2", PAIR_AMOUNT), "ALREADY_PAID");
 }
