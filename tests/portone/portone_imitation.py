@@ -22,6 +22,23 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 DEFAULT_TOKEN_LIFETIME = 1800.0  # 30 minutes, as PortOne documents
+# The one path a web page may call from another origin: the buyer's page pays here, in
+# place of PortOne's browser checkout (README.md, "Checkout from a web page").
+CHECKOUT_PATH = "/__control/payments"
+
+
+def loopback_origin(origin):
+    """True for an Origin of a page served on this machine (http(s), loopback host)."""
+    try:
+        url = urllib.parse.urlsplit(origin or "")
+        host = url.hostname or ""
+    except ValueError:
+        return False
+    if url.scheme not in ("http", "https") or url.path or url.query:
+        return False
+    parts = host.split(".")
+    return host in ("localhost", "::1") or (
+        len(parts) == 4 and parts[0] == "127" and all(p.isdigit() for p in parts))
 
 
 class Fault:
@@ -196,11 +213,20 @@ class Handler(BaseHTTPRequestHandler):
             raise ValueError("body must be an object")
         return obj
 
-    def send_json(self, status, obj):
+    def cors_headers(self, path):
+        """CORS for CHECKOUT_PATH only, and only for pages served from loopback."""
+        origin = self.headers.get("Origin")
+        if path != CHECKOUT_PATH or not loopback_origin(origin):
+            return []
+        return [("Access-Control-Allow-Origin", origin), ("Vary", "Origin")]
+
+    def send_json(self, status, obj, headers=()):
         data = json.dumps(obj, ensure_ascii=False).encode("utf-8")
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
         self.send_header("Content-Length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
@@ -217,6 +243,21 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_PUT(self):
         self.dispatch("PUT")
+
+    def do_OPTIONS(self):
+        """The CORS preflight of a page's POST to CHECKOUT_PATH; nothing else takes OPTIONS."""
+        path = urllib.parse.urlsplit(self.path).path
+        allowed = self.cors_headers(path)
+        wanted = (self.headers.get("Access-Control-Request-Method") or "").upper()
+        if not allowed or wanted != "POST":
+            self.send_error(501, "Unsupported method ('OPTIONS')")
+            return
+        self.send_response(204)
+        for name, value in allowed + [("Access-Control-Allow-Methods", "POST"),
+                                      ("Access-Control-Allow-Headers", "Content-Type"),
+                                      ("Access-Control-Max-Age", "600"), ("Content-Length", "0")]:
+            self.send_header(name, value)
+        self.end_headers()
 
     # ---- faults ---------------------------------------------------------------
     def hang_until_client_leaves(self):
@@ -293,7 +334,7 @@ class Handler(BaseHTTPRequestHandler):
                 status, obj = self.control(method, path, raw)
             except ValueError as e:
                 status, obj = 400, {"error": str(e)}
-            self.send_json(status, obj)
+            self.send_json(status, obj, self.cors_headers(path) if method == "POST" else ())
             return
 
         with self.state.lock:

@@ -508,3 +508,48 @@ def test_control_reads_json_whatever_the_content_type(base):
                       data='{"merchant_uid": "ft-curl", "amount": 1200}',
                       headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert r.status_code == 200 and r.json()["merchant_uid"] == "ft-curl" and r.json()["amount"] == 1200
+
+
+# ---- CORS: the buyer's page pays through /__control/payments from its own origin ----------
+
+PAGE = "http://127.0.0.1:8080"
+
+
+def preflight(base, path, origin=PAGE, method="POST"):
+    return requests.options(base + path, headers={"Origin": origin, "Access-Control-Request-Method": method,
+                                                  "Access-Control-Request-Headers": "content-type"}, timeout=5)
+
+
+@pytest.mark.parametrize("origin", [PAGE, "http://localhost:18080", "http://[::1]:8080", "https://127.0.0.2"])
+def test_a_page_on_loopback_may_pay_from_its_origin(base, origin):
+    r = preflight(base, "/__control/payments", origin)
+    assert r.status_code == 204, r.text
+    assert r.headers["Access-Control-Allow-Origin"] == origin
+    assert r.headers["Access-Control-Allow-Methods"] == "POST"
+    assert r.headers["Access-Control-Allow-Headers"].lower() == "content-type"
+    assert "Origin" in r.headers["Vary"]
+    r = requests.post(base + "/__control/payments", json={"merchant_uid": "ft-cors-1", "amount": 1000},
+                      headers={"Origin": origin}, timeout=5)
+    assert r.status_code == 200 and r.json()["status"] == "paid"
+    assert r.headers["Access-Control-Allow-Origin"] == origin
+
+
+@pytest.mark.parametrize("origin", ["https://shop.example", "http://127.0.0.1.example.com", "null", "http://10.0.0.1"])
+def test_other_origins_get_no_cors_headers(base, origin):
+    r = preflight(base, "/__control/payments", origin)
+    assert r.status_code == 501
+    assert "Access-Control-Allow-Origin" not in r.headers
+    r = requests.post(base + "/__control/payments", json={"merchant_uid": "ft-cors-2", "amount": 1000},
+                      headers={"Origin": origin}, timeout=5)
+    assert "Access-Control-Allow-Origin" not in r.headers
+
+
+@pytest.mark.parametrize("path,method", [("/__control/reset", "POST"), ("/__control/faults", "POST"),
+                                         ("/payments/cancel", "POST"), ("/users/getToken", "POST"),
+                                         ("/__control/payments", "GET")])
+def test_only_the_checkout_call_is_open_to_pages(base, path, method):
+    r = preflight(base, path, PAGE, method)
+    assert r.status_code == 501
+    assert "Access-Control-Allow-Origin" not in r.headers
+    r = requests.get(base + "/__control/payments", headers={"Origin": PAGE}, timeout=5)
+    assert r.status_code == 200 and "Access-Control-Allow-Origin" not in r.headers
