@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app.h"
+#include "client_address.h"
 #include "ft/portone.h"
 #include "ft/kafka_client.h"
 #include "ft/log.h"
@@ -55,6 +56,12 @@ static void block_stop_signals(sigset_t *stop)
 static int serve(const struct ft_config *config)
 {
     char err[512];
+    /* A setting that cannot be read is said before anything is connected to. */
+    struct ft_trusted_proxies proxies;
+    if (!ft_trusted_proxies_parse(config->trusted_proxies, &proxies, err, sizeof err)) {
+        ft_log_error("ingress.start_failed", "error=\"%s\"", err);
+        return EXIT_FAILURE;
+    }
     struct ft_app app = { .config = config };
     int threads = config->http_threads > 0 ? config->http_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     app.db = ft_db_pool_new(config->database_url, config->db_pool_size > 0 ? config->db_pool_size : threads);
