@@ -103,11 +103,13 @@ static bool prepare(struct lg_http *http, struct request *r, const char *method,
                     const char *bearer, const char *json_body)
 {
     CURL *e = r->easy;
-    size_t url_len = strlen(http->base) + strlen(path) + 1;
+    /* An absolute URL goes elsewhere (the PortOne imitation); a path goes to the base. */
+    const char *base = strncmp(path, "http://", 7) == 0 || strncmp(path, "https://", 8) == 0 ? "" : http->base;
+    size_t url_len = strlen(base) + strlen(path) + 1;
     char *url = malloc(url_len);
     if (url == NULL)
         return false;
-    snprintf(url, url_len, "%s%s", http->base, path);
+    snprintf(url, url_len, "%s%s", base, path);
     curl_easy_setopt(e, CURLOPT_URL, url);
     free(url); /* libcurl copies strings it is given */
     curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_data);

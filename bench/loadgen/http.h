@@ -33,7 +33,8 @@ struct lg_http *lg_http_new(const char *base_url, int max_connections, int timeo
 void lg_http_free(struct lg_http *http);
 
 /*
- * Queues METHOD base_url+path with an optional bearer token and JSON body (copied). The
+ * Queues METHOD base_url+path with an optional bearer token and JSON body (copied); a path
+ * that is an absolute URL ("http://...") is used as it is, on connections of its own. The
  * callback gets ctx and tag. False when out of memory (the callback is then never called).
  */
 __attribute__((warn_unused_result)) bool lg_http_submit(struct lg_http *http, const char *method, const char *path,

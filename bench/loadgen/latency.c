@@ -40,6 +40,12 @@ double lg_latency_ms(struct lg_latency *lat, double p)
     return (double)lat->us[index] / 1000.0;
 }
 
+json_t *lg_latency_json(struct lg_latency *lat)
+{
+    return json_pack("{s:f, s:f, s:f, s:f}", "p50", lg_latency_ms(lat, 50), "p90", lg_latency_ms(lat, 90), "p99",
+                     lg_latency_ms(lat, 99), "max", lg_latency_ms(lat, 100));
+}
+
 void lg_latency_free(struct lg_latency *lat)
 {
     free(lat->us);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 struct lg_latency {
     int64_t *us; /* the samples, microseconds */
     size_t count, cap;
@@ -23,6 +25,9 @@ __attribute__((warn_unused_result)) bool lg_latency_add(struct lg_latency *lat, 
 
 /* The p-th percentile (0..100) in milliseconds, nearest rank; 0 when there are no samples. */
 double lg_latency_ms(struct lg_latency *lat, double p);
+
+/* {p50, p90, p99, max} in milliseconds; NULL when out of memory. */
+json_t *lg_latency_json(struct lg_latency *lat);
 
 void lg_latency_free(struct lg_latency *lat);
 

@@ -41,7 +41,9 @@ struct lg_options {
     int connections;     /* HTTP connections at most */
     double duration_s;   /* no new reservation request after this; 0 = none */
     double deadline_s;   /* everything stops after this */
-    double seat_fraction, grade_fraction, pay_fraction;
+    double seat_fraction, grade_fraction;
+    double pay_fraction;     /* share of holds whose buyer pays */
+    double bad_pay_fraction; /* share of those who pay the wrong amount */
     enum lg_accounts accounts;
     const char *user_prefix, *password;
     const char *jwt_secret_file;

@@ -6,7 +6,9 @@
  * the seat maps. From T0 it sends M reservation requests, a mix of specific seats
  * skewed toward the front rows and best-available (quantity 1-4, some by grade), either
  * open loop (a target rate; 0 = all at T0) or closed loop (a fixed number in flight);
- * then polls each accepted token, honouring pollAfterMs, until HELD or REJECTED.
+ * then polls each accepted token, honouring pollAfterMs, until HELD or REJECTED. A share
+ * of the holds is paid through the PortOne imitation (payments.c), some with the wrong
+ * amount so that refunds happen.
  *
  * It always stops by itself: after M requests and their outcomes, or at the deadline,
  * reporting what is unresolved. The summary is one JSON document on stdout; a progress
@@ -26,6 +28,7 @@
 
 #include "latency.h"
 #include "loadgen.h"
+#include "payments.h"
 #include "record.h"
 
 #define RESERVE_PATH "/api/v1/reservations"
@@ -46,11 +49,19 @@ enum job_state {
     JOB_FAILED, /* no 202 */
 };
 
+enum pay_wish {
+    PAY_NONE,
+    PAY_RIGHT, /* the buyer pays the hold */
+    PAY_WRONG, /* the buyer pays amount - 1000: refused, then refunded */
+};
+
 /* One reservation request, from its send to its outcome. */
 struct job {
     uint32_t user;
     uint8_t state;  /* enum job_state */
     bool polling;   /* a poll is queued, due or in flight */
+    uint8_t pay;    /* enum pay_wish; a replay learns it from its recording */
+    bool paying;    /* its payment has started */
     uint32_t next_due; /* the next job of its timer wheel slot */
     char token[TOKEN_LEN + 1];
     int64_t intended_us; /* when it was meant to go: latencies count from here */
@@ -83,6 +94,8 @@ struct run {
     struct counter reject_codes[REJECT_CODES_MAX];
     struct counter http_errors[REJECT_CODES_MAX]; /* "503 UNAVAILABLE", ... */
     struct lg_latency to_202, to_outcome;
+
+    struct lg_payments *payments; /* NULL when nobody pays */
 
     struct lg_recorder recorder;
     FILE *tokens_out;
@@ -211,6 +224,27 @@ static void resolved(struct run *r, struct job *job, int64_t now_us)
     note_latency(r, &r->to_outcome, now_us - job->intended_us);
 }
 
+/* Whether request `index` is paid once HELD: the same for the same --seed, whatever the
+ * answers, and apart from the request mix's random stream. */
+static enum pay_wish choose_payer(const struct lg_options *opt, size_t index)
+{
+    uint64_t state = opt->seed ^ 0x7061796d656e7473ULL ^ ((uint64_t)index * 0xd1b54a32d192ed03ULL);
+    if (uniform(&state) >= opt->pay_fraction)
+        return PAY_NONE;
+    return uniform(&state) < opt->bad_pay_fraction ? PAY_WRONG : PAY_RIGHT;
+}
+
+/* A held job whose buyer pays starts paying (once). */
+static void maybe_pay(struct run *r, uint32_t index)
+{
+    struct job *job = &r->jobs[index];
+    if (r->payments == NULL || job->state != JOB_HELD || job->pay == PAY_NONE || job->paying)
+        return;
+    job->paying = true;
+    if (!lg_payments_start(r->payments, index, job->user, job->reservation_id, job->pay == PAY_WRONG))
+        r->out_of_memory = true;
+}
+
 static void on_poll(const struct lg_http_result *res, void *ctx, uint64_t tag)
 {
     struct run *r = ctx;
@@ -230,6 +264,9 @@ static void on_poll(const struct lg_http_result *res, void *ctx, uint64_t tag)
         job->amount = (int64_t)json_integer_value(json_object_get(doc, "amount"));
         r->held++;
         resolved(r, job, res->finished_us);
+        if (r->opt->replay_path == NULL && r->opt->pay_fraction > 0)
+            job->pay = (uint8_t)choose_payer(r->opt, tag);
+        maybe_pay(r, (uint32_t)tag);
     } else if (status != NULL && strcmp(status, "REJECTED") == 0) {
         const char *code = json_string_value(json_object_get(doc, "code"));
         job->state = JOB_REJECTED;
@@ -339,6 +376,10 @@ static void progress(const struct run *r, int64_t now_us, bool last)
     fprintf(stderr, "\r[ft-loadgen] %6.1fs  sent %zu/%zu  accepted %zu  decided %zu  failed %zu  polls %zu  open %zu ",
             (double)(now_us - r->t0_us) / 1e6, r->sent, r->job_count, r->accepted, r->held + r->rejected, r->failed,
             r->polls, lg_http_pending(r->http));
+    if (r->payments != NULL) {
+        struct lg_payment_counts pay = lg_payments_counts(r->payments);
+        fprintf(stderr, " paying %zu  paid %zu  refunded %zu ", pay.open, pay.paid, pay.refunded);
+    }
     if (last)
         fputc('\n', stderr);
 }
@@ -347,6 +388,8 @@ static void progress(const struct run *r, int64_t now_us, bool last)
 static int64_t next_start_us(const struct run *r, const struct lg_recording *replay, size_t next_item)
 {
     int64_t next = r->wheel_count > 0 ? lg_now_us() + 1000 : INT64_MAX; /* the wheel turns every ms */
+    if (r->payments != NULL && lg_payments_next_due_us(r->payments) < next)
+        next = lg_payments_next_due_us(r->payments);
     if (replay != NULL && next_item < replay->count) {
         int64_t at = r->t0_us + (int64_t)(replay->items[next_item].t_ms * 1000.0 / r->opt->speed);
         next = at < next ? at : next;
@@ -370,12 +413,16 @@ static bool send_due(struct run *r, const struct lg_recording *replay, size_t *n
             (*next_item)++;
             if (item->seq >= r->job_count)
                 continue;
-            if (!item->is_poll) {
+            if (item->kind == LG_RECORDED_RESERVE) {
                 json_t *doc = json_loads(item->body, 0, NULL);
                 send_reservation(r, item->seq, item->user % opt->users, item->body, doc, at);
                 json_decref(doc);
-            } else if (r->jobs[item->seq].state == JOB_ACCEPTED && !r->jobs[item->seq].polling) {
-                send_poll(r, (uint32_t)item->seq);
+            } else if (item->kind == LG_RECORDED_POLL) {
+                if (r->jobs[item->seq].state == JOB_ACCEPTED && !r->jobs[item->seq].polling)
+                    send_poll(r, (uint32_t)item->seq);
+            } else { /* a payment: now, or as soon as the request is HELD */
+                r->jobs[item->seq].pay = item->wrong_amount ? PAY_WRONG : PAY_RIGHT;
+                maybe_pay(r, (uint32_t)item->seq);
             }
         }
         if (!r->auto_poll) { /* the recording is over: poll what is still open */
@@ -408,6 +455,14 @@ static void run_onsale(struct run *r, const struct lg_recording *replay)
     bool tty = isatty(STDERR_FILENO);
     size_t next_item = 0;
     r->t0_us = lg_now_us();
+    if (opt->portone_url != NULL) {
+        struct lg_payments_config pay = { .http = r->http, .portone_url = opt->portone_url, .tokens = r->tokens,
+                                          .recorder = &r->recorder, .t0_us = r->t0_us };
+        if ((r->payments = lg_payments_new(&pay)) == NULL) {
+            r->out_of_memory = true;
+            return;
+        }
+    }
     int64_t deadline_us = r->t0_us + (int64_t)(opt->deadline_s * 1e6), shown_us = 0;
     bool sending = true;
     while (!stop_requested && !r->out_of_memory) {
@@ -417,7 +472,12 @@ static void run_onsale(struct run *r, const struct lg_recording *replay)
         if (sending)
             sending = send_due(r, replay, &next_item, now);
         send_due_polls(r, now);
-        if (!sending && r->wheel_count == 0 && lg_http_pending(r->http) == 0)
+        if (r->payments != NULL) {
+            lg_payments_send_due(r->payments, now);
+            r->out_of_memory |= lg_payments_out_of_memory(r->payments);
+        }
+        bool paying = r->payments != NULL && lg_payments_waiting(r->payments) > 0;
+        if (!sending && r->wheel_count == 0 && !paying && lg_http_pending(r->http) == 0)
             break;
         int64_t next = next_start_us(r, replay, next_item);
         int64_t wait_ms = next == INT64_MAX ? 20 : (next - now) / 1000;
@@ -446,12 +506,6 @@ static double per_second(size_t count, int64_t from_us, int64_t to_us)
     return to_us > from_us ? round((double)count * 1e6 / (double)(to_us - from_us)) : 0.0;
 }
 
-static json_t *latency_json(struct lg_latency *lat)
-{
-    return json_pack("{s:f, s:f, s:f, s:f}", "p50", lg_latency_ms(lat, 50), "p90", lg_latency_ms(lat, 90), "p99",
-                     lg_latency_ms(lat, 99), "max", lg_latency_ms(lat, 100));
-}
-
 static json_t *summary(struct run *r, int64_t end_us)
 {
     const struct lg_options *opt = r->opt;
@@ -471,8 +525,8 @@ static json_t *summary(struct run *r, int64_t end_us)
         "concurrency", (json_int_t)(opt->closed_loop ? opt->concurrency : 0), "sent", (json_int_t)r->sent,
         "accepted", (json_int_t)r->accepted, "held", (json_int_t)r->held, "rejected", (json_int_t)r->rejected,
         "accepted_per_s", per_second(r->accepted, r->t0_us, r->last_accept_us), "decided_per_s",
-        per_second(r->held + r->rejected, r->t0_us, r->last_outcome_us), "ms_to_202", latency_json(&r->to_202),
-        "ms_to_outcome", latency_json(&r->to_outcome), "polls", (json_int_t)r->polls, "poll_per_s",
+        per_second(r->held + r->rejected, r->t0_us, r->last_outcome_us), "ms_to_202", lg_latency_json(&r->to_202),
+        "ms_to_outcome", lg_latency_json(&r->to_outcome), "polls", (json_int_t)r->polls, "poll_per_s",
         per_second(r->polls, r->first_poll_us, r->last_poll_us), "poll_errors", (json_int_t)r->poll_errors, "http_4xx",
         (json_int_t)r->status_class[4], "http_5xx", (json_int_t)r->status_class[5], "transport_errors",
         (json_int_t)r->status_class[0], "failed_requests", (json_int_t)r->failed, "reject_codes",
@@ -480,6 +534,11 @@ static json_t *summary(struct run *r, int64_t end_us)
         "unresolved_tokens", unresolved, "elapsed_s", (double)(end_us - r->t0_us) / 1e6, "deadline_hit",
         open > 0 || not_sent > 0);
     json_object_set_new(doc, "not_sent", json_integer((json_int_t)not_sent));
+    if (r->payments != NULL) {
+        json_object_set_new(doc, "payments", lg_payments_summary(r->payments));
+        if (lg_payments_counts(r->payments).open > 0)
+            json_object_set_new(doc, "deadline_hit", json_true());
+    }
     return doc;
 }
 
@@ -509,7 +568,9 @@ static void usage(FILE *to)
           "  --replay FILE          send a recording's requests instead of a new mix\n"
           "  --speed X              replay X times faster (1)\n"
           "  --tokens-out FILE      write 'token<TAB>bearer' for each 202\n"
-          "  --pay-fraction F       share of holds to pay: not implemented yet, only 0\n",
+          "  --pay-fraction F       share of holds paid through the PortOne imitation (0)\n"
+          "  --bad-pay-fraction G   share of those payers who pay 1,000 won too little: refunded (0)\n"
+          "  --portone URL          the PortOne imitation the stack uses (payments; replay of payments)\n",
           to);
 }
 
@@ -540,11 +601,12 @@ static bool parse_options(int argc, char **argv, struct lg_options *opt)
         { "user-prefix", 1, 0, 'p' },   { "password", 1, 0, 'P' },       { "jwt-secret-file", 1, 0, 'j' },
         { "first-user-id", 1, 0, 'f' }, { "seed", 1, 0, 'e' },           { "record", 1, 0, 'R' },
         { "replay", 1, 0, 'y' },        { "speed", 1, 0, 'x' },          { "tokens-out", 1, 0, 't' },
-        { "pay-fraction", 1, 0, 'F' },  { "help", 0, 0, 'h' },           { 0, 0, 0, 0 },
+        { "pay-fraction", 1, 0, 'F' },  { "bad-pay-fraction", 1, 0, 'B' }, { "portone", 1, 0, 'o' },
+        { "help", 0, 0, 'h' },          { 0, 0, 0, 0 },
     };
     double v = 0, requests = -1;
-    int c;
-    while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
+    int c, which = -1;
+    while ((which = -1, c = getopt_long(argc, argv, "", longs, &which)) != -1) {
         bool ok = true;
         switch (c) {
         case 'b': opt->base_url = optarg; break;
@@ -558,6 +620,8 @@ static bool parse_options(int argc, char **argv, struct lg_options *opt)
         case 'S': ok = parse_number(optarg, 0, 1, &opt->seat_fraction); break;
         case 'G': ok = parse_number(optarg, 0, 1, &opt->grade_fraction); break;
         case 'F': ok = parse_number(optarg, 0, 1, &opt->pay_fraction); break;
+        case 'B': ok = parse_number(optarg, 0, 1, &opt->bad_pay_fraction); break;
+        case 'o': opt->portone_url = optarg; break;
         case 's': opt->schedules = optarg; break;
         case 'a':
             ok = strcmp(optarg, "signup") == 0 || strcmp(optarg, "login") == 0 || strcmp(optarg, "mint") == 0;
@@ -576,16 +640,19 @@ static bool parse_options(int argc, char **argv, struct lg_options *opt)
         default: ok = false;
         }
         if (!ok) {
-            fprintf(stderr, "ft-loadgen: bad value for --%s: %s\n", longs[optind > 0 ? 0 : 0].name,
-                    optarg ? optarg : "");
+            if (which >= 0)
+                fprintf(stderr, "ft-loadgen: bad value for --%s: %s\n", longs[which].name, optarg ? optarg : "");
             usage(stderr);
             return false;
         }
     }
     opt->requests = requests > 0 ? (size_t)requests : opt->users;
-    if (opt->pay_fraction > 0) {
-        /* The payment stage (prepare, pay at the PortOne imitation, confirm) is not written yet. */
-        fprintf(stderr, "ft-loadgen: --pay-fraction is not implemented yet; only 0 is accepted\n");
+    if (opt->pay_fraction > 0 && opt->portone_url == NULL) {
+        fprintf(stderr, "ft-loadgen: --pay-fraction needs --portone (the imitation the stack pays through)\n");
+        return false;
+    }
+    if (opt->replay_path != NULL && (opt->pay_fraction > 0 || opt->bad_pay_fraction > 0)) {
+        fprintf(stderr, "ft-loadgen: a replay pays as its recording did; --pay-fraction does not apply\n");
         return false;
     }
     if (optind != argc || (opt->accounts == LG_ACCOUNTS_MINT && (!opt->jwt_secret_file || opt->first_user_id <= 0))) {
@@ -609,6 +676,11 @@ int main(int argc, char **argv)
         }
         opt.users = replay.users;
         opt.requests = replay.requests;
+        if (replay.payments > 0 && opt.portone_url == NULL) {
+            fprintf(stderr, "ft-loadgen: %s has %zu payments: give --portone\n", opt.replay_path, replay.payments);
+            lg_recording_free(&replay);
+            return 2;
+        }
     }
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
@@ -657,6 +729,7 @@ int main(int argc, char **argv)
         free(r.schedules[i].seats);
     free(r.schedules);
     free(r.jobs);
+    lg_payments_free(r.payments);
     lg_latency_free(&r.to_202);
     lg_latency_free(&r.to_outcome);
     lg_recording_free(&replay);

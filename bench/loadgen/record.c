@@ -15,8 +15,9 @@ bool lg_record_open(struct lg_recorder *rec, const char *path, size_t users, siz
     return !rec->failed;
 }
 
-void lg_record_request(struct lg_recorder *rec, double t_ms, const char *method, const char *path, size_t user,
-                       size_t seq, json_t *body)
+/* One line; `pay` (NULL: none) says which amount a payment's buyer pays. */
+static void record_line(struct lg_recorder *rec, double t_ms, const char *method, const char *path, size_t user,
+                        size_t seq, json_t *body, const char *pay)
 {
     if (rec->file == NULL)
         return;
@@ -24,9 +25,26 @@ void lg_record_request(struct lg_recorder *rec, double t_ms, const char *method,
                              (json_int_t)user, "seq", (json_int_t)seq);
     if (line != NULL && body != NULL)
         json_object_set(line, "body", body); /* adds a reference: the caller keeps its own */
+    if (line != NULL && pay != NULL)
+        json_object_set_new(line, "pay", json_string(pay));
     if (line == NULL || json_dumpf(line, rec->file, JSON_COMPACT | JSON_REAL_PRECISION(9)) != 0 || fputc('\n', rec->file) == EOF)
         rec->failed = true;
     json_decref(line);
+}
+
+void lg_record_request(struct lg_recorder *rec, double t_ms, const char *method, const char *path, size_t user,
+                       size_t seq, json_t *body)
+{
+    record_line(rec, t_ms, method, path, user, seq, body, NULL);
+}
+
+void lg_record_payment_start(struct lg_recorder *rec, double t_ms, size_t user, size_t seq, bool wrong_amount)
+{
+    if (rec->file == NULL)
+        return;
+    json_t *body = json_pack("{s:s}", "reservationId", "{reservationId}");
+    record_line(rec, t_ms, "POST", LG_PAY_PREPARE_PATH, user, seq, body, wrong_amount ? "wrong-amount" : "right-amount");
+    json_decref(body);
 }
 
 bool lg_record_close(struct lg_recorder *rec)
@@ -49,33 +67,43 @@ static bool load_line(const char *line, size_t number, struct lg_recording *out,
     bool ok = false;
     json_int_t users = 0, requests = 0, user = 0, seq = 0;
     double t = 0;
-    const char *method = NULL, *path = NULL;
+    const char *method = NULL, *path = NULL, *pay = NULL;
     json_t *body = NULL;
     if (json_unpack(doc, "{s:{s:I, s:I}}", "meta", "users", &users, "requests", &requests) == 0) {
         ok = users > 0 && requests >= 0;
         out->users = (size_t)users;
         out->requests = (size_t)requests;
-    } else if (json_unpack(doc, "{s:F, s:s, s:s, s:I, s:I, s?o}", "t", &t, "method", &method, "path", &path, "user",
-                           &user, "seq", &seq, "body", &body) == 0 &&
+    } else if (json_unpack(doc, "{s:F, s:s, s:s, s:I, s:I, s?o, s?s}", "t", &t, "method", &method, "path", &path,
+                           "user", &user, "seq", &seq, "body", &body, "pay", &pay) == 0 &&
                user >= 0 && seq >= 0) {
         struct lg_recorded item = { .t_ms = t, .user = (size_t)user, .seq = (size_t)seq };
-        item.is_poll = strcmp(method, "GET") == 0 && strcmp(path, LG_POLL_PATH_TEMPLATE) == 0;
-        bool reserve = strcmp(method, "POST") == 0 && strcmp(path, "/api/v1/reservations") == 0 && body != NULL;
+        bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+        bool poll = get && strcmp(path, LG_POLL_PATH_TEMPLATE) == 0;
+        bool reserve = post && strcmp(path, "/api/v1/reservations") == 0 && body != NULL;
+        bool pay_start = post && strcmp(path, LG_PAY_PREPARE_PATH) == 0 && pay != NULL &&
+                         (strcmp(pay, "right-amount") == 0 || strcmp(pay, "wrong-amount") == 0);
+        /* The later steps of a payment follow the answers in a replay: read, not kept. */
+        bool pay_step = (post && (strcmp(path, LG_PAY_PORTONE_PATH) == 0 || strcmp(path, LG_PAY_CONFIRM_PATH) == 0)) ||
+                        (get && strcmp(path, LG_PAY_POLL_PATH_TEMPLATE) == 0);
+        item.kind = poll ? LG_RECORDED_POLL : pay_start ? LG_RECORDED_PAY : LG_RECORDED_RESERVE;
+        item.wrong_amount = pay_start && strcmp(pay, "wrong-amount") == 0;
         if (reserve)
             item.body = json_dumps(body, JSON_COMPACT);
-        if (item.is_poll || item.body != NULL) {
+        ok = pay_step;
+        if (poll || pay_start || item.body != NULL) {
             struct lg_recorded *grown = realloc(out->items, (out->count + 1) * sizeof *grown);
             ok = grown != NULL;
             if (ok) {
                 out->items = grown;
                 out->items[out->count++] = item;
+                out->payments += pay_start;
             } else {
                 free(item.body);
             }
         }
     }
     if (!ok)
-        snprintf(err, errlen, "line %zu: not a meta line, a reservation or a poll", number);
+        snprintf(err, errlen, "line %zu: not a meta line, a reservation, a poll or a payment step", number);
     json_decref(doc);
     return ok;
 }

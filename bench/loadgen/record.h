@@ -9,6 +9,20 @@
  * belongs to: a replay has new tokens, so a poll names its request, not its token. The
  * first line is {"meta":{"version":1,"users":N,"requests":M}}. Account set-up (signup,
  * login) happens before T0 and is not recorded: a replay sets up its own N users.
+ *
+ * Payments are recorded the same way, ids left as placeholders (a replay has its own):
+ *
+ *   {"t":300.2,"method":"POST","path":"/api/v1/payments/prepare","user":17,"seq":17,
+ *    "body":{"reservationId":"{reservationId}"},"pay":"right-amount"}
+ *   {"t":304.9,"method":"POST","path":"{portone}/__control/payments",...,
+ *    "body":{"merchant_uid":"{merchantUid}","amount":"{amount}"}}     ("{amount}-1000" when wrong)
+ *   {"t":309.0,"method":"POST","path":"/api/v1/payments",...,"body":{...,"impUid":"{impUid}"}}
+ *   {"t":811.3,"method":"GET","path":"/api/v1/payments/{reservationId}","user":17,"seq":17}
+ *
+ * A replay starts a payment when its recorded prepare comes (or, if the hold is not decided
+ * yet, as soon as it is HELD), paying the right or the wrong amount as recorded ("pay"); its
+ * later steps follow the answers, as a buyer's browser does, so their lines are read and
+ * not sent.
  */
 #ifndef LG_RECORD_H
 #define LG_RECORD_H
@@ -21,6 +35,11 @@
 
 /* The path a recorded poll carries in place of its token. */
 #define LG_POLL_PATH_TEMPLATE "/api/v1/reservations/requests/{token}"
+/* The paths of the payment steps. */
+#define LG_PAY_PREPARE_PATH "/api/v1/payments/prepare"
+#define LG_PAY_PORTONE_PATH "{portone}/__control/payments"
+#define LG_PAY_CONFIRM_PATH "/api/v1/payments"
+#define LG_PAY_POLL_PATH_TEMPLATE "/api/v1/payments/{reservationId}"
 
 struct lg_recorder {
     FILE *file;
@@ -32,18 +51,28 @@ __attribute__((warn_unused_result)) bool lg_record_open(struct lg_recorder *rec,
 /* Appends one request; body may be NULL. A write error is remembered for lg_record_close. */
 void lg_record_request(struct lg_recorder *rec, double t_ms, const char *method, const char *path, size_t user,
                        size_t seq, json_t *body);
+/* Appends the first step of a payment (the prepare), with which amount the buyer pays. */
+void lg_record_payment_start(struct lg_recorder *rec, double t_ms, size_t user, size_t seq, bool wrong_amount);
 /* Closes the file; false when any write failed. */
 __attribute__((warn_unused_result)) bool lg_record_close(struct lg_recorder *rec);
 
+enum lg_recorded_kind {
+    LG_RECORDED_RESERVE, /* POST /api/v1/reservations */
+    LG_RECORDED_POLL,    /* GET of the poll template */
+    LG_RECORDED_PAY,     /* the prepare that starts a payment */
+};
+
 struct lg_recorded {
     double t_ms;
-    bool is_poll; /* GET of the poll template; otherwise POST /api/v1/reservations */
+    enum lg_recorded_kind kind;
+    bool wrong_amount; /* LG_RECORDED_PAY: the buyer pays amount - 1000 */
     size_t user, seq;
-    char *body; /* compact JSON, NULL for a poll */
+    char *body; /* compact JSON of a reservation, NULL otherwise */
 };
 
 struct lg_recording {
     size_t users, requests;
+    size_t payments; /* LG_RECORDED_PAY items */
     struct lg_recorded *items; /* in file order, which is time order */
     size_t count;
 };
