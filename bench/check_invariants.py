@@ -11,10 +11,14 @@
      one the model gives at that point of the log;
   5. replay digest = live digest (ft-worker --replay into a database holding only the
      catalog, then compared with ft-admin digest of the live one) with --replay;
-  6. every failed payment refunded exactly once, when the run had payments.
+  6. every failed payment refunded exactly once, when the run had payments: in PostgreSQL
+     (each refund DONE with exactly one successful attempt, none of a PAID payment) and,
+     with --portone, at the PortOne imitation (its cancels: one per refunded payment, none
+     of a PAID one); the load generators' wrong-amount payments all refunded.
 
     bench/check_invariants.py --database-url URL --topic ft.reservation-commands \
         [--summary loadgen.json ...] [--tokens tokens.tsv ...] [--base http://127.0.0.1:8080] \
+        [--portone http://127.0.0.1:8090] \
         [--replay --worker-bin build/release/bin/ft-worker --admin-bin build/release/bin/ft-admin]
 
 Run it on a quiet stack (no requests, expirer stopped or idle): the live digest and the
@@ -29,6 +33,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections import Counter
 
 import psycopg2
 from confluent_kafka import Consumer, TopicPartition
@@ -383,26 +388,101 @@ def check_replay(db, args):
 
 # --- 6. failed payments refunded exactly once --------------------------------------------
 
-def check_refunds(db):
-    if not db.has_table("payments") or db.value("SELECT count(*) FROM payments") == 0:
-        return None, "n/a: no payments in this run"
+# How many times PortOne must have refunded a payment that was not honoured (and how many
+# successful attempts the outbox must show for it). A constant, so that a quick check can
+# set a wrong one and watch the check fail.
+REFUNDS_PER_FAILED_PAYMENT = 1
+
+
+def portone_control(url, path):
+    with urllib.request.urlopen(f"{url}/__control/{path}", timeout=30) as resp:
+        return json.load(resp)
+
+
+def payments_settled(db):
+    """No refund still due and no payment still waiting for the worker."""
     if not db.has_table("refunds"):
-        return False, "payments exist but there is no refunds table"
-    # A payment that cannot be honoured is REFUND_DUE or REFUNDED and has exactly one refund
-    # row (imp_uid is unique there, so "at most one" is a constraint; "at least one" is checked).
-    missing = db.value("SELECT count(*) FROM payments p WHERE p.status IN ('REFUND_DUE', 'REFUNDED') "
-                       "AND NOT EXISTS (SELECT 1 FROM refunds r WHERE r.imp_uid = p.imp_uid)")
-    twice = db.value("SELECT count(*) FROM (SELECT imp_uid FROM refunds GROUP BY imp_uid HAVING count(*) > 1) x")
-    # A refund that PortOne confirmed more than once, or of a payment that was honoured.
-    done_twice = db.value("SELECT count(*) FROM (SELECT refund_id FROM refund_attempts WHERE result = 'REFUNDED' "
-                          "GROUP BY refund_id HAVING count(*) > 1) x") if db.has_table("refund_attempts") else 0
-    of_paid = db.value("SELECT count(*) FROM refunds r JOIN payments p ON p.imp_uid = r.imp_uid "
-                       "WHERE p.status = 'PAID'")
-    due = db.value("SELECT count(*) FROM refunds WHERE status = 'DUE'")
-    total = db.value("SELECT count(*) FROM refunds")
-    ok = missing == 0 and twice == 0 and done_twice == 0 and of_paid == 0 and due == 0
-    return ok, f"{total} refunds: {missing} failed payments without one, {twice} with two, {done_twice} confirmed " \
-               f"twice, {of_paid} of honoured payments, {due} still due"
+        return True
+    return db.value("SELECT (SELECT count(*) FROM refunds WHERE status = 'DUE') + "
+                    "(SELECT count(*) FROM payments WHERE status = 'CONFIRMING')") == 0
+
+
+def check_refunds(db, portone=None, summaries=()):
+    """From PostgreSQL: every payment not honoured has its refund, every refund is DONE with
+    exactly one successful attempt (REFUNDED, or ALREADY_REFUNDED after an answer that was
+    lost), no honoured payment has one, and the payment rows agree. From the imitation (with
+    `portone`): PortOne refunded every refunded payment exactly once, in full, and no PAID
+    one, and nothing else. From the load generators' summaries: every payment made with the
+    wrong amount was refused and refunded."""
+    want = REFUNDS_PER_FAILED_PAYMENT
+    if not db.has_table("payments") or db.value("SELECT count(*) FROM payments WHERE imp_uid IS NOT NULL") == 0:
+        return None, "n/a: no payments in this run"
+    if not db.has_table("refunds") or not db.has_table("refund_attempts"):
+        return False, "payments exist but there is no refunds or refund_attempts table"
+    problems = []
+
+    def problem(count, what, examples=()):
+        if count:
+            problems.append(f"{count} {what}" + (f" (e.g. {sorted(examples)[:3]})" if examples else ""))
+
+    payments = dict(db.rows("SELECT imp_uid, status FROM payments WHERE imp_uid IS NOT NULL"))
+    # imp_uid -> (status, reason, amount, successful attempts)
+    refunds = {imp: tuple(rest) for imp, *rest in db.rows(
+        "SELECT r.imp_uid, r.status, r.reason, r.amount, "
+        "count(a.*) FILTER (WHERE a.result IN ('REFUNDED', 'ALREADY_REFUNDED')) "
+        "FROM refunds r LEFT JOIN refund_attempts a ON a.refund_id = r.id GROUP BY r.id")}
+    failed = {imp for imp, status in payments.items() if status in ("REFUND_DUE", "REFUNDED")}
+    paid = {imp for imp, status in payments.items() if status == "PAID"}
+    missing = failed - refunds.keys()
+    problem(len(missing), "failed payments without a refund", missing)
+    due = {imp for imp, r in refunds.items() if r[0] != "DONE"}
+    problem(len(due), "refunds still due", due)
+    not_once = {imp for imp, r in refunds.items() if r[0] == "DONE" and r[3] != want}
+    problem(len(not_once), f"done refunds without exactly {want} successful attempt(s)", not_once)
+    of_paid = paid & refunds.keys()
+    problem(len(of_paid), "refunds of honoured (PAID) payments", of_paid)
+    astray = {imp for imp, r in refunds.items() if r[0] == "DONE" and payments.get(imp, "REFUNDED") != "REFUNDED"}
+    problem(len(astray), "done refunds whose payment is not REFUNDED", astray)
+    confirming = sum(1 for status in payments.values() if status == "CONFIRMING")
+    problem(confirming, "payments still CONFIRMING")
+    detail = f"{len(payments)} payments: {len(paid)} paid, {len(failed)} not honoured; {len(refunds)} refunds " \
+             f"({', '.join(f'{n} {k}' for k, n in sorted(Counter(r[1] for r in refunds.values()).items()))})"
+
+    if portone:
+        cancels = portone_control(portone, "cancels")
+        applied = Counter(c["imp_uid"] for c in cancels["cancels"] if c["outcome"] == "cancelled")
+        problem(int(sum(applied.values()) != cancels["applied"]), "imitation's cancel log out of step with its count")
+        refunded = {imp for imp, r in refunds.items() if r[0] == "DONE"}
+        wrong_count = {imp for imp in refunded if applied.get(imp, 0) != want}
+        problem(len(wrong_count), f"refunded payments PortOne did not refund exactly {want} time(s)", wrong_count)
+        paid_refunded = {imp for imp in paid if applied.get(imp, 0) != 0}
+        problem(len(paid_refunded), "PAID payments PortOne refunded", paid_refunded)
+        unknown = applied.keys() - refunds.keys()
+        problem(len(unknown), "refunds at PortOne that no refund row decided", unknown)
+        at_portone = {p["imp_uid"]: p for p in portone_control(portone, "payments")["payments"]}
+        # In full: what PortOne took back is what was paid, and what the refund row says.
+        not_whole = {imp for imp in refunded if imp in at_portone and
+                     (at_portone[imp]["status"] != "cancelled" or
+                      not at_portone[imp]["cancel_amount"] == at_portone[imp]["amount"] == refunds[imp][2])}
+        problem(len(not_whole), "refunded payments not cancelled in full at PortOne", not_whole)
+        touched = {imp for imp in paid if imp in at_portone and
+                   (at_portone[imp]["status"] != "paid" or at_portone[imp]["cancel_amount"] != 0)}
+        problem(len(touched), "PAID payments not whole at PortOne", touched)
+        detail += f"; PortOne refunded {len(applied)} payment(s) {sum(applied.values())} time(s)"
+
+    wrong = set()
+    for path in summaries:
+        with open(path, encoding="utf-8") as f:
+            doc = json.loads(f.read().strip().splitlines()[-1])
+        wrong |= set(doc.get("payments", {}).get("wrong_amount_imp_uids", []))
+    if wrong:
+        unrefunded = {imp for imp in wrong if refunds.get(imp, ("", ""))[:2] != ("DONE", "AMOUNT_MISMATCH")}
+        problem(len(unrefunded), "wrong-amount payments of the load generator not refunded for AMOUNT_MISMATCH",
+                unrefunded)
+        detail += f"; {len(wrong) - len(unrefunded)} of {len(wrong)} wrong-amount payments refunded"
+    if problems:
+        detail += "; " + "; ".join(problems)
+    return not problems, detail
 
 
 def main():
@@ -416,16 +496,18 @@ def main():
     parser.add_argument("--summary", action="append", default=[], help="ft-loadgen's JSON summary (repeatable)")
     parser.add_argument("--tokens", action="append", default=[], help="ft-loadgen --tokens-out file (repeatable)")
     parser.add_argument("--base", help="the ingress, to compare its seat map")
+    parser.add_argument("--portone", help="the PortOne imitation the stack paid through, to count its refunds")
     parser.add_argument("--replay", action="store_true", help="also replay the log and compare digests")
     parser.add_argument("--worker-bin", default=os.path.join(ROOT, "build", "release", "bin", "ft-worker"))
     parser.add_argument("--admin-bin", default=os.path.join(ROOT, "build", "release", "bin", "ft-admin"))
-    parser.add_argument("--wait", type=float, default=60, help="seconds to wait for the worker to catch up")
+    parser.add_argument("--wait", type=float, default=60,
+                        help="seconds to wait for the worker to catch up and due refunds to be done")
     parser.add_argument("--json", help="also write the results as JSON to this file")
     args = parser.parse_args()
 
     db = Db(args.database_url)
     deadline = time.monotonic() + args.wait
-    while not caught_up(db, args.brokers, args.topic) and time.monotonic() < deadline:
+    while not (caught_up(db, args.brokers, args.topic) and payments_settled(db)) and time.monotonic() < deadline:
         time.sleep(0.5)
     results = {}
     checks = [("no seat in two live reservations", lambda: check_double_booking(db)),
@@ -434,7 +516,7 @@ def main():
               ("FIFO overtakes = 0", lambda: check_fifo(db, args.brokers, args.topic)),
               ("replay digest = live digest", (lambda: check_replay(db, args)) if args.replay else
                (lambda: (None, "n/a: not asked (--replay)"))),
-              ("failed payments refunded exactly once", lambda: check_refunds(db))]
+              ("failed payments refunded exactly once", lambda: check_refunds(db, args.portone, args.summary))]
     if not caught_up(db, args.brokers, args.topic):
         results["worker caught up with the log"] = (False, f"not within {args.wait} s")
     for name, check in checks:
