@@ -14,7 +14,9 @@ In one run, on the same machine and the same PostgreSQL, one after the other:
   - the worker alone replaying commands into PostgreSQL (bench/worker_replay.py);
   - the pipeline end to end: ft-loadgen against ft-ingress, ft-worker and ft-expirer
     (build/release) on a fresh database and fresh topics: closed loop for throughput,
-    then open loop at 70 % of that rate for latency; then wrk polling the tokens;
+    then open loop at 70 % of that rate for latency; then wrk polling the tokens. In both,
+    a fifth of the holders pay through the PortOne imitation (tests/portone), a quarter of
+    them 1,000 won too little, so that their payments are refused and refunded;
   - peak RSS (VmHWM) of the three services, and bench/check_invariants.py.
 The short run (default) takes about two minutes; --full runs three rounds with longer
 measurements and reports medians. Results also go to .state/bench/latest.json.
@@ -53,6 +55,9 @@ ROWS, SEATS_PER_ROW = 100, 100  # a schedule's hall: 10,000 seats
 GRADES = "CASE WHEN r <= 10 THEN 'VIP' WHEN r <= 40 THEN 'R' WHEN r <= 70 THEN 'S' ELSE 'A' END"
 CONCURRENCY = 64  # reservation requests in flight (loadgen) = pgbench clients
 SEAT_FRACTION = 0.5  # specific seats; the rest best available
+PAY_FRACTION = 0.2  # share of the holds that are paid
+BAD_PAY_FRACTION = 0.25  # share of those paid with the wrong amount: refused, then refunded
+IMITATION = os.path.join(ROOT, "tests", "portone", "portone_imitation.py")
 
 
 def log(msg):
@@ -111,9 +116,51 @@ def stop_service(name, grace=15):
         pass
 
 
-def stack_env(topics):
+def stack_env(topics, portone):
     return dict(os.environ, FT_DATABASE_URL=PG.format(user="fairticket", db=BENCH_DB),
-                FT_TOPIC_COMMANDS=topics[0], FT_TOPIC_OUTCOMES=topics[1])
+                FT_TOPIC_COMMANDS=topics[0], FT_TOPIC_OUTCOMES=topics[1], FT_PORTONE_BASE_URL=portone.url,
+                FT_PORTONE_IMP_KEY=portone.key, FT_PORTONE_IMP_SECRET=portone.secret)
+
+
+class PortOne:
+    """The PortOne imitation of the tests on a free loopback port, with keys of its own,
+    as `make run` has it (stack.sh portone_up); the ingress and the expirer pay and refund
+    through it."""
+
+    def __init__(self):
+        # PortOne's REST keys are digit strings; this one must arrive with its leading zeros.
+        self.key = "00" + "".join(secrets.choice("0123456789") for _ in range(12))
+        self.secret = secrets.token_urlsafe(18)
+        port = free_port()
+        self.proc = subprocess.Popen(["/usr/bin/python3", IMITATION, "--port", str(port), "--imp-key", self.key,
+                                      "--imp-secret", self.secret], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith("listening "):
+            self.stop()
+            raise SystemExit(f"the PortOne imitation did not start on port {port}: {line!r}")
+        self.url = line.split(" ", 1)[1]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def wait_payments_settled(url, seconds=60):
+    """Until no refund is due and no payment waits for the worker (the expirer does both)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        left = sql(url, "SELECT (SELECT count(*) FROM refunds WHERE status = 'DUE'), "
+                        "(SELECT count(*) FROM payments WHERE status = 'CONFIRMING')")[0]
+        if left == (0, 0):
+            return
+        time.sleep(0.5)
+    log(f"payments not settled after {seconds} s: {left[0]} refunds due, {left[1]} payments confirming")
 
 
 def peak_rss_kb(name):
@@ -147,6 +194,7 @@ def load_catalog(url, schedules, users):
 # --- yardsticks -------------------------------------------------------------------------------
 
 def free_port():
+    """A free loopback port below the ephemeral range (nginx, the PortOne imitation)."""
     for port in range(18090, 18200):
         with socket.socket() as s:
             try:
@@ -154,7 +202,7 @@ def free_port():
                 return port
             except OSError:
                 continue
-    raise SystemExit("no free port for nginx in 18090-18199")
+    raise SystemExit("no free port in 18090-18199")
 
 
 def wrk(url, seconds, connections, script=None, script_args=()):
@@ -286,13 +334,14 @@ def worker_replay(commands, runs):
 WRK_LINES = os.path.join(ROOT, "bench", "wrk_lines.lua")  # also used by onsale_http.py
 
 
-def loadgen(tmp, name, schedules, users, first_user, extra):
+def loadgen(tmp, name, schedules, users, first_user, portone, extra):
     summary = os.path.join(tmp, f"{name}.json")
     tokens = os.path.join(tmp, f"{name}.tokens")
     command = [os.path.join(BIN, "ft-loadgen"), "--base", BASE, "--users", str(users), "--accounts", "mint",
                "--jwt-secret-file", os.path.join(STATE, "secrets", "jwt-secret"), "--first-user-id", str(first_user),
                "--schedules", ",".join(map(str, schedules)), "--seat-fraction", str(SEAT_FRACTION),
-               "--connections", str(2 * CONCURRENCY + 64), "--tokens-out", tokens] + extra
+               "--connections", str(2 * CONCURRENCY + 64), "--tokens-out", tokens, "--portone", portone.url,
+               "--pay-fraction", str(PAY_FRACTION), "--bad-pay-fraction", str(BAD_PAY_FRACTION)] + extra
     with open(summary, "w", encoding="utf-8") as out:
         subprocess.run(command, stdout=out, check=True)
     with open(summary, encoding="utf-8") as f:
@@ -300,20 +349,42 @@ def loadgen(tmp, name, schedules, users, first_user, extra):
     log(f"{name}: sent {doc['sent']}, accepted {doc['accepted_per_s']:.0f}/s, decided {doc['decided_per_s']:.0f}/s, "
         f"p99 to 202 {doc['ms_to_202']['p99']:.1f} ms, unresolved {doc['unresolved']}, "
         f"4xx {doc['http_4xx']}, 5xx {doc['http_5xx']}")
+    pay = doc["payments"]
+    log(f"{name}: payments {pay['attempted']}, paid {pay['paid']}, refused {sum(pay['refused'].values())}, "
+        f"refunded {pay['refunded']}, open {pay['open']}, failed {pay['failed']} {pay['errors'] or ''}, "
+        f"p99 confirmation to PAID {pay['ms_confirm_to_paid']['p99']:.0f} ms")
     return doc, summary, tokens
 
 
-def onsale_round(tmp, index, schedule_sets, users, first_user, seconds):
-    closed, s1, t1 = loadgen(tmp, f"closed-{index}", schedule_sets[0], users, first_user,
+def onsale_round(tmp, index, schedule_sets, users, first_user, seconds, portone):
+    closed, s1, t1 = loadgen(tmp, f"closed-{index}", schedule_sets[0], users, first_user, portone,
                              ["--concurrency", str(CONCURRENCY), "--requests", "10000000", "--duration", str(seconds),
                               "--deadline", str(seconds + 60), "--seed", str(index + 1)])
     rate = max(100, round(0.7 * closed["accepted_per_s"]))
-    opened, s2, t2 = loadgen(tmp, f"open-{index}", schedule_sets[1], users, first_user,
+    opened, s2, t2 = loadgen(tmp, f"open-{index}", schedule_sets[1], users, first_user, portone,
                              ["--rate", str(rate), "--requests", str(int(rate * seconds)), "--deadline",
                               str(seconds + 60), "--seed", str(index + 101)])
     polls = wrk(BASE, max(5, seconds // 2), CONCURRENCY, WRK_LINES, [t1, "poll"])
     log(f"polls (wrk): {polls['per_s']:.0f}/s, non-2xx {polls['non_2xx']}")
     return {"closed": closed, "open": opened, "open_rate": rate, "poll_capacity": polls}, [s1, s2], [t1, t2]
+
+
+PAYMENT_FIGURES = ("pay_attempted", "pay_paid", "pay_refused", "pay_refunded", "pay_wrong_amount", "pay_unfinished",
+                   "p50_to_paid", "p99_to_paid", "p50_to_refunded", "p99_to_refunded")
+
+
+def payment_figures(got):
+    """A round's payments: counts of both load generator runs, times of the open loop's."""
+    runs = [got["closed"]["payments"], got["open"]["payments"]]
+    opened = got["open"]["payments"]
+    return {"pay_attempted": sum(p["attempted"] for p in runs), "pay_paid": sum(p["paid"] for p in runs),
+            "pay_refused": sum(sum(p["refused"].values()) for p in runs),
+            "pay_refunded": sum(p["refunded"] for p in runs),
+            "pay_wrong_amount": sum(p["wrong_amount"] for p in runs),
+            "pay_unfinished": sum(p["open"] + p["failed"] for p in runs),
+            "p50_to_paid": opened["ms_confirm_to_paid"]["p50"], "p99_to_paid": opened["ms_confirm_to_paid"]["p99"],
+            "p50_to_refunded": opened["ms_confirm_to_refunded"]["p50"],
+            "p99_to_refunded": opened["ms_confirm_to_refunded"]["p99"]}
 
 
 # --- the table --------------------------------------------------------------------------------
@@ -364,6 +435,14 @@ def table(r, invariants):
         f"| | |",
         f"| peak RSS ingress / worker / expirer | {' / '.join(fmt(v / 1024 if v else None, 1) for v in r['rss_kb'])} "
         f"MB | | |",
+        f"| payments, both runs ({PAY_FRACTION:.0%} of holds; {BAD_PAY_FRACTION:.0%} of those 1,000 won short): "
+        f"attempted / paid / refused (409) / refunded / unfinished | {fmt(r['pay_attempted'])} / {fmt(r['pay_paid'])} "
+        f"/ {fmt(r['pay_refused'])} / {fmt(r['pay_refunded'])} / {fmt(r['pay_unfinished'])} | "
+        f"refunded = paid short ({fmt(r['pay_wrong_amount'])}) | {verdict(r['pay_refunds_as_expected'])} |",
+        f"| p50 / p99 time from confirmation to PAID, open loop (first poll after pollAfterMs = 500 ms) | "
+        f"{fmt(r['p50_to_paid'])} / {fmt(r['p99_to_paid'])} ms | | |",
+        f"| p50 / p99 time from confirmation to REFUNDED, open loop | {fmt(r['p50_to_refunded'])} / "
+        f"{fmt(r['p99_to_refunded'])} ms | | |",
         "",
         "Invariants:",
     ]
@@ -399,18 +478,20 @@ def main():
     url = fresh_database(BENCH_DB)
     schedule_ids, first_user = load_catalog(url, 2 * rounds * schedules_per_set, users)
     log(f"catalog: {len(schedule_ids)} schedules of {ROWS * SEATS_PER_ROW} seats, {users} users; topics {topics[0]}")
-    stack_log = os.path.join(STATE, "logs", "bench-stack.log")
-    with open(stack_log, "w", encoding="utf-8") as out:
-        started = subprocess.run([os.path.join(ROOT, "deploy", "local", "stack.sh"), "up"], env=stack_env(topics),
-                                 stdout=out, stderr=subprocess.STDOUT)
-    if started.returncode != 0:
-        raise SystemExit(f"the stack did not start: see {stack_log}")
+    portone = PortOne()
+    log(f"PortOne imitation on {portone.url}")
 
     results = {k: [] for k in ("accepted_per_s", "decided_per_s", "p50_202", "p99_202", "p50_outcome", "p99_outcome",
                                "poll_per_s", "poll_capacity_per_s", "nginx_per_s", "baseline_holds_per_s",
-                               "batched_ceiling_per_s", "open_rate")}
+                               "batched_ceiling_per_s", "open_rate") + PAYMENT_FIGURES}
     summaries, token_files, raw = [], [], []
     try:
+        stack_log = os.path.join(STATE, "logs", "bench-stack.log")
+        with open(stack_log, "w", encoding="utf-8") as out:
+            started = subprocess.run([os.path.join(ROOT, "deploy", "local", "stack.sh"), "up"],
+                                     env=stack_env(topics, portone), stdout=out, stderr=subprocess.STDOUT)
+        if started.returncode != 0:
+            raise SystemExit(f"the stack did not start: see {stack_log}")
         with tempfile.TemporaryDirectory() as tmp:
             for i in range(rounds):
                 log(f"round {i + 1} of {rounds}")
@@ -422,7 +503,7 @@ def main():
                 log(f"batched ceiling: {results['batched_ceiling_per_s'][-1]:,.0f} rows/s")
                 sets = [schedule_ids[(2 * i + k) * schedules_per_set:(2 * i + k + 1) * schedules_per_set]
                         for k in (0, 1)]
-                got, s, t = onsale_round(tmp, i, sets, users, first_user, seconds)
+                got, s, t = onsale_round(tmp, i, sets, users, first_user, seconds, portone)
                 raw.append(got)
                 summaries += s
                 token_files += t
@@ -435,15 +516,19 @@ def main():
                 results["p99_outcome"].append(got["open"]["ms_to_outcome"]["p99"])
                 results["poll_capacity_per_s"].append(got["poll_capacity"]["per_s"])
                 results["open_rate"].append(got["open_rate"])
+                for key, value in payment_figures(got).items():
+                    results[key].append(value)
             rss = [peak_rss_kb(name) for name in SERVICES]
             log(f"worker-only replay of {replay_commands} commands")
             replay = worker_replay(replay_commands, rounds)
-            # The invariants on a quiet stack: no more expiries, the worker caught up.
+            # The invariants on a quiet stack: refunds done, no more expiries, the worker caught up.
+            env = stack_env(topics, portone)
+            wait_payments_settled(env["FT_DATABASE_URL"])
             stop_service("expirer")
             inv_json = os.path.join(tmp, "invariants.json")
-            env = stack_env(topics)
             checker = [os.path.join(ROOT, "bench", "check_invariants.py"), "--database-url", env["FT_DATABASE_URL"],
-                       "--topic", topics[0], "--base", BASE, "--replay", "--json", inv_json]
+                       "--topic", topics[0], "--base", BASE, "--portone", portone.url, "--replay", "--json",
+                       inv_json]
             for path in summaries:
                 checker += ["--summary", path]
             for path in token_files:
@@ -455,6 +540,7 @@ def main():
     finally:
         for name in reversed(SERVICES):
             stop_service(name)
+        portone.stop()
         try:
             admin = AdminClient({"bootstrap.servers": BROKERS})
             for future in admin.delete_topics(list(topics)).values():
@@ -463,7 +549,9 @@ def main():
             log(f"topics not deleted: {e}")
 
     summary = {k: median(v) for k, v in results.items()}
-    summary.update(label=label, rounds=rounds, rss_kb=rss, worker_replay_per_s=replay["median_commands_per_s"])
+    summary.update(label=label, rounds=rounds, rss_kb=rss, worker_replay_per_s=replay["median_commands_per_s"],
+                   pay_refunds_as_expected=all(refunded == wrong for refunded, wrong in
+                                               zip(results["pay_refunded"], results["pay_wrong_amount"])))
     text = table(summary, invariants)
     print(text)
     os.makedirs(os.path.join(STATE, "bench"), exist_ok=True)
