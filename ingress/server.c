@@ -22,6 +22,7 @@
 #include "ft/log.h"
 #include "response.h"
 #include "routes.h"
+#include "static_files.h"
 
 struct ft_server {
     struct MHD_Daemon *daemon;
@@ -30,6 +31,7 @@ struct ft_server {
     pthread_cond_t deferred_done;
     long deferred; /* exchanges deferred and not yet completed (answer sent, or client gone) */
     struct ft_trusted_proxies proxies; /* FT_TRUSTED_PROXIES, read once at start */
+    struct ft_static_site *page;       /* the buyer's page (FT_WEB_ROOT); NULL: not served */
 };
 
 /* Where an exchange is in its life. */
@@ -43,6 +45,7 @@ enum exchange_state {
 struct exchange {
     struct timespec started;
     struct ft_match match;
+    bool page; /* a request of the buyer's page (static_files.h): answered without the router */
     char request_id[65];
     char client[FT_CLIENT_ADDRESS_LEN]; /* who sent it (client_address.h), for the request log */
     char *body; /* NUL-terminated once complete */
@@ -283,6 +286,49 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchang
     return queued;
 }
 
+/* Answers a request of the buyer's page (static_files.h): a file, 304, or a JSON error.
+ * Page requests are logged, and not counted in the API's route metrics. */
+static enum MHD_Result answer_page(struct ft_server *server, struct MHD_Connection *conn, const char *method,
+                                   const char *url, struct exchange *ex)
+{
+    ex->state = EXCHANGE_ANSWERED;
+    struct ft_static_answer page = { .status = 413, .fd = -1, .code = "BODY_TOO_LARGE",
+                                     .message = "the request body is too large" };
+    if (!ex->too_large)
+        ft_static_serve(server->page, method, url,
+                        MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH), &page);
+    enum MHD_Result queued;
+    if (page.code != NULL) {
+        struct ft_response resp = { .status = 500, .content_type = "application/json" };
+        ft_respond_fail(&resp, page.status, page.code, page.message);
+        if (page.status == 405)
+            snprintf(resp.allow, sizeof resp.allow, "GET, HEAD");
+        queued = send_response(conn, ex, &resp);
+    } else {
+        struct MHD_Response *response =
+            page.fd >= 0 ? MHD_create_response_from_fd((size_t)page.size, page.fd) /* owns the fd from here */
+            : MHD_create_response_from_buffer(page.text != NULL ? (size_t)page.size : 0, (void *)(uintptr_t)page.text,
+                                              MHD_RESPMEM_PERSISTENT);
+        if (response == NULL) {
+            if (page.fd >= 0)
+                close(page.fd);
+            return MHD_NO;
+        }
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, page.content_type);
+        MHD_add_response_header(response, MHD_HTTP_HEADER_ETAG, page.etag);
+        MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+        MHD_add_response_header(response, "X-Request-Id", ex->request_id);
+        MHD_add_response_header(response, "X-Content-Type-Options", "nosniff");
+        MHD_add_response_header(response, "Referrer-Policy", "no-referrer");
+        MHD_add_response_header(response, "Content-Security-Policy", ft_static_site_policy(server->page));
+        queued = MHD_queue_response(conn, (unsigned int)page.status, response);
+        MHD_destroy_response(response);
+    }
+    ft_log_info("http.request", "rid=%s client=%s method=%s route=page status=%d ms=%.2f", ex->request_id, ex->client,
+                method, page.status, seconds_since(&ex->started) * 1000);
+    return queued;
+}
+
 /* Sends the answer, counts it and logs it. */
 static enum MHD_Result answer(struct ft_server *server, struct MHD_Connection *conn, const char *method,
                               struct exchange *ex, struct ft_response *resp)
@@ -302,6 +348,8 @@ static enum MHD_Result answer(struct ft_server *server, struct MHD_Connection *c
 static enum MHD_Result finish(struct ft_server *server, struct MHD_Connection *conn, const char *method,
                               const char *url, struct exchange *ex)
 {
+    if (ex->page)
+        return answer_page(server, conn, method, url, ex);
     struct ft_response resp = { .status = 500, .content_type = "application/json" };
     dispatch(server->app, conn, method, url, ex, &resp);
     if (ex->state == EXCHANGE_DEFERRED) {
@@ -337,7 +385,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         ex->conn = conn;
         choose_request_id(conn, ex->request_id);
         choose_client(server, conn, ex->client);
-        ft_router_match(ft_routes, ft_route_count, method, url, &ex->match);
+        ex->page = ft_static_claims(url); /* the page is served beside the API, not routed */
+        if (!ex->page)
+            ft_router_match(ft_routes, ft_route_count, method, url, &ex->match);
         const char *length = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (length != NULL && strtoull(length, NULL, 10) > limit)
             ex->too_large = true;
@@ -395,6 +445,29 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
     ft_log_warn("http.daemon", "message=\"%s\"", message);
 }
 
+/*
+ * Opens the buyer's page: FT_WEB_ROOT, which must then be a directory, or else the web/
+ * of the source tree this binary was built from (FT_WEB_ROOT_BUILT_IN), which may be
+ * missing (an installed binary): then the page is not served (404) and the API works.
+ */
+static bool open_page(const struct ft_config *config, struct ft_static_site **page, char *err, size_t errlen)
+{
+    char why[512];
+    bool chosen = config->web_root[0] != '\0';
+    const char *root = chosen ? config->web_root : FT_WEB_ROOT_BUILT_IN;
+    *page = ft_static_site_open(root, config->portone_base_url, why, sizeof why);
+    if (*page != NULL) {
+        ft_log_info("http.page", "root=%s", ft_static_site_root(*page));
+        return true;
+    }
+    if (chosen) {
+        snprintf(err, errlen, "FT_WEB_ROOT: %s", why);
+        return false;
+    }
+    ft_log_warn("http.page_off", "reason=\"%s; set FT_WEB_ROOT\"", why);
+    return true;
+}
+
 struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
 {
     const struct ft_config *config = app->config;
@@ -408,7 +481,8 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    if (!ft_trusted_proxies_parse(config->trusted_proxies, &server->proxies, err, errlen)) {
+    if (!ft_trusted_proxies_parse(config->trusted_proxies, &server->proxies, err, errlen) ||
+        !open_page(config, &server->page, err, errlen)) {
         free(server);
         return NULL;
     }
@@ -431,6 +505,7 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         snprintf(err, errlen, "cannot listen on %s:%d (in use, or not allowed)", config->http_addr, config->http_port);
         pthread_cond_destroy(&server->deferred_done);
         pthread_mutex_destroy(&server->lock);
+        ft_static_site_free(server->page);
         free(server);
         return NULL;
     }
@@ -458,5 +533,6 @@ void ft_server_stop(struct ft_server *server)
     MHD_stop_daemon(server->daemon);
     pthread_cond_destroy(&server->deferred_done);
     pthread_mutex_destroy(&server->lock);
+    ft_static_site_free(server->page);
     free(server);
 }

@@ -66,6 +66,8 @@ static const struct setting settings[] = {
     INT(portone_timeout_ms, "FT_PORTONE_TIMEOUT_MS", 100, 60000, "5000", "longest a call to PortOne may take"),
     INT(refund_retry_max_seconds, "FT_REFUND_RETRY_MAX_SECONDS", 1, 86400, "300",
         "longest wait between two attempts of a refund (the wait doubles from 1 s)"),
+    OPT(web_root, "FT_WEB_ROOT",
+        "directory of the buyer's page, served at / and /web/; empty = web/ of the source tree built from"),
 };
 
 static bool parse_int(const char *text, long min, long max, long *out)

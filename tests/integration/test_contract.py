@@ -5,7 +5,13 @@ import subprocess
 
 from jsonschema import Draft202012Validator
 
-from ft_support import RESOLVER, SPEC, deref, operations
+from ft_support import RESOLVER, SPEC, assert_error, deref, operations
+
+# The buyer's web page (web/) is served by ingress/static_files.c before the route table is
+# consulted, so --print-routes, which prints the API's route table, does not list it. The
+# spec documents it under the tag "page"; these are its operations, served for every path
+# `/` and `/web/<file>` (test_the_page_is_served_as_documented checks them over HTTP).
+PAGE_ROUTES = {("GET", "/"), ("HEAD", "/"), ("GET", "/web/{file}"), ("HEAD", "/web/{file}")}
 
 
 def _walk(node, path=""):
@@ -29,7 +35,11 @@ def test_served_routes_equal_spec_operations():
         method, path = line.split(" ")
         served.add((method, path))
     assert len(served) == len(lines), f"duplicate routes in {lines}"
+    assert served & PAGE_ROUTES == set(), "the page's paths are not the route table's"
+    served |= PAGE_ROUTES
     documented = set(operations())
+    page = {key for key, op in operations().items() if "page" in op.get("tags", [])}
+    assert page == PAGE_ROUTES, "the spec's tag page names exactly the page's operations"
     assert served - documented == set(), "served but not in schemas/openapi.yaml"
     assert documented - served == set(), "in schemas/openapi.yaml but not served"
 
@@ -71,3 +81,34 @@ def test_operations_document_their_errors():
         for code, answer in op["responses"].items():
             answer = deref(answer)
             assert "X-Request-Id" in answer.get("headers", {}), f"{method} {path} {code}"
+
+
+def test_the_page_is_served_as_documented(api):
+    """GET and HEAD of / and /web/{file}: files with their types and ETags, 304, and
+    nothing outside FT_WEB_ROOT (the session's server serves the repository's web/)."""
+    index = api.get("/")
+    assert index.status_code == 200 and "<html" in index.body.lower()
+    assert index.headers["Content-Type"].startswith("text/html")
+    assert "default-src 'self'" in index.headers["Content-Security-Policy"]
+    head = api.call("HEAD", "/")
+    assert head.status_code == 200 and head.headers["ETag"] == index.headers["ETag"]
+    assert head.headers["Content-Length"] == str(len(index.content))
+    again = api.get("/", headers={"If-None-Match": index.headers["ETag"]})
+    assert again.status_code == 304 and again.content == b""
+    script = api.get("/web/app.js")
+    assert script.status_code == 200 and script.headers["Content-Type"].startswith("text/javascript")
+    config = api.get("/web/config.json")
+    assert config.status_code == 200 and config.body["payments"]["provider"] in ("off", "imitation", "portone")
+    assert_error(api.get("/web/no-such-file.js"), 404, "NOT_FOUND")
+    assert_error(api.get("/web/CMakeLists.txt"), 404, "NOT_FOUND")
+    assert_error(api.get("/web/.hidden"), 400, "INVALID_PATH")
+    assert_error(api.get("/web/a..b.js"), 400, "INVALID_PATH")
+    assert_error(api.get("/web/a/b.js"), 404, "ROUTE_NOT_FOUND")  # one segment, like any {…}
+    # a client that does not normalise the path (requests would): raw bytes on the socket
+    for path in ("/web/..", "/web/%2e%2e"):
+        up = api.raw("GET", path, [], {})
+        assert up.status_code == 400 and up.json()["error"]["code"] == "INVALID_PATH", path
+    assert_error(api.raw("GET", "/web/../README.md", [], {}), 404, "ROUTE_NOT_FOUND")
+    refused = api.call("POST", "/", json_body={})
+    assert_error(refused, 405, "METHOD_NOT_ALLOWED")
+    assert refused.headers["Allow"] == "GET, HEAD"

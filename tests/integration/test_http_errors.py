@@ -21,7 +21,7 @@ def test_bad_path_id_is_invalid_id(api, admin, catalog, unchanged, bad):
         assert_error(resp, 400, "INVALID_ID")
 
 
-@pytest.mark.parametrize("path", ["/", "/api", "/api/v1/nope", "/api/v1/users",
+@pytest.mark.parametrize("path", ["/index.html", "/web", "/api", "/api/v1/nope", "/api/v1/users",
                                   "/api/v2/concerts", "/api/v1/concerts/1/extra",
                                   "/api/v1/seats/1/2", "/API/V1/CONCERTS", "/healthz/x"])
 def test_unknown_route_is_route_not_found(api, unchanged, path):

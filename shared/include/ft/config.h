@@ -45,6 +45,7 @@ struct ft_config {
     char portone_imp_secret[256];    /* FT_PORTONE_IMP_SECRET */
     int portone_timeout_ms;          /* FT_PORTONE_TIMEOUT_MS: bound of one call to PortOne */
     int refund_retry_max_seconds;    /* FT_REFUND_RETRY_MAX_SECONDS: longest wait between refund attempts */
+    char web_root[FT_CONFIG_STR_MAX]; /* FT_WEB_ROOT: the buyer's page (web/); empty = the source tree's */
 };
 
 /* Which settings a program needs: the JWT secret is required only where tokens are made

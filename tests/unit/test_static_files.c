@@ -1,0 +1,295 @@
+/* The buyer's page (static_files.h): which paths are the page's, which names are served,
+ * and that no request reaches a file outside the root, symbolic links included. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "static_files.h"
+
+static enum ft_static_name name_of(const char *path, char name[FT_STATIC_NAME_MAX])
+{
+    return ft_static_file_name(path, name);
+}
+
+Test(static_files, the_page_is_slash_and_the_web_folder)
+{
+    cr_assert(ft_static_claims("/"));
+    cr_assert(ft_static_claims("/web/app.js"));
+    cr_assert(ft_static_claims("/web/.."));
+    cr_assert_not(ft_static_claims("/web/"));
+    cr_assert_not(ft_static_claims("/web/../etc/passwd"));
+    cr_assert_not(ft_static_claims("/web/sub/app.js"));
+    cr_assert_not(ft_static_claims("/web"));
+    cr_assert_not(ft_static_claims("/webx/a.js"));
+    cr_assert_not(ft_static_claims("/index.html"));
+    cr_assert_not(ft_static_claims("/api/v1/concerts"));
+    cr_assert_not(ft_static_claims(""));
+}
+
+Test(static_files, slash_is_index_html_and_a_plain_name_is_itself)
+{
+    char name[FT_STATIC_NAME_MAX];
+    cr_assert_eq(name_of("/", name), FT_STATIC_NAME_OK);
+    cr_assert_str_eq(name, "index.html");
+    cr_assert_eq(name_of("/web/app.js", name), FT_STATIC_NAME_OK);
+    cr_assert_str_eq(name, "app.js");
+    cr_assert_eq(name_of("/web/lang-ko.js", name), FT_STATIC_NAME_OK);
+    cr_assert_str_eq(name, "lang-ko.js");
+    cr_assert_eq(name_of("/web/Seat_map.v2.css", name), FT_STATIC_NAME_OK);
+    cr_assert_eq(name_of("/api/v1/concerts", name), FT_STATIC_NAME_NOT_PAGE);
+    /* more than one segment is no path of the page (the router answers ROUTE_NOT_FOUND) */
+    cr_assert_eq(name_of("/web/", name), FT_STATIC_NAME_NOT_PAGE);
+    cr_assert_eq(name_of("/web/a/../../b", name), FT_STATIC_NAME_NOT_PAGE);
+    cr_assert_eq(name_of("/web/sub/app.js", name), FT_STATIC_NAME_NOT_PAGE);
+    cr_assert_eq(name_of("/web//etc/passwd", name), FT_STATIC_NAME_NOT_PAGE);
+}
+
+Test(static_files, a_segment_that_is_not_a_plain_name_is_refused)
+{
+    static const char *const bad[] = {
+        "/web/..",           /* up */
+        "/web/.env",         /* hidden */
+        "/web/.",            /* the folder itself */
+        "/web/-rf",          /* not a letter or digit first */
+        "/web/a..b.js",      /* ".." anywhere */
+        "/web/a\\b.js",      /* backslash */
+        "/web/a%2fb.js",     /* an escape left undecoded */
+        "/web/a b.js",       /* space */
+        "/web/a\tb.js",      /* control byte */
+        "/web/caf\xc3\xa9.js", /* not ASCII */
+    };
+    char name[FT_STATIC_NAME_MAX];
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        cr_assert_eq(name_of(bad[i], name), FT_STATIC_NAME_BAD, "%s", bad[i]);
+        cr_assert_str_empty(name, "%s", bad[i]);
+    }
+    char long_path[FT_STATIC_NAME_MAX + 16] = "/web/";
+    memset(long_path + 5, 'a', FT_STATIC_NAME_MAX);
+    long_path[5 + FT_STATIC_NAME_MAX] = '\0';
+    cr_assert_eq(name_of(long_path, name), FT_STATIC_NAME_BAD);
+    long_path[5 + FT_STATIC_NAME_MAX - 1] = '\0'; /* FT_STATIC_NAME_MAX - 1 characters fit */
+    cr_assert_eq(name_of(long_path, name), FT_STATIC_NAME_OK);
+}
+
+Test(static_files, content_types_by_extension_and_unknown_ones_are_not_served)
+{
+    cr_assert_str_eq(ft_static_content_type("index.html"), "text/html; charset=utf-8");
+    cr_assert_str_eq(ft_static_content_type("app.js"), "text/javascript; charset=utf-8");
+    cr_assert_str_eq(ft_static_content_type("style.CSS"), "text/css; charset=utf-8");
+    cr_assert_str_eq(ft_static_content_type("config.json"), "application/json");
+    cr_assert_str_eq(ft_static_content_type("logo.svg"), "image/svg+xml");
+    cr_assert_null(ft_static_content_type("README"));
+    cr_assert_null(ft_static_content_type("backup.html.bak"));
+    cr_assert_null(ft_static_content_type("server.c"));
+}
+
+Test(static_files, inside_means_strictly_below_the_root)
+{
+    cr_assert(ft_static_inside("/srv/web", "/srv/web/app.js"));
+    cr_assert(ft_static_inside("/srv/web", "/srv/web/sub/app.js"));
+    cr_assert_not(ft_static_inside("/srv/web", "/srv/web"));
+    cr_assert_not(ft_static_inside("/srv/web", "/srv/web/"));
+    cr_assert_not(ft_static_inside("/srv/web", "/srv/webx/app.js"));
+    cr_assert_not(ft_static_inside("/srv/web", "/srv/we"));
+    cr_assert_not(ft_static_inside("/srv/web", "/etc/passwd"));
+    cr_assert_not(ft_static_inside("", "/etc/passwd"));
+    cr_assert(ft_static_inside("/", "/etc"));
+    cr_assert_not(ft_static_inside("/", "/"));
+}
+
+Test(static_files, if_none_match_compares_weakly_and_knows_lists_and_star)
+{
+    const char *tag = "W/\"1f-abc\"";
+    cr_assert(ft_static_etag_matches("W/\"1f-abc\"", tag));
+    cr_assert(ft_static_etag_matches("\"1f-abc\"", tag));
+    cr_assert(ft_static_etag_matches("\"x\", W/\"1f-abc\"", tag));
+    cr_assert(ft_static_etag_matches("*", tag));
+    cr_assert_not(ft_static_etag_matches("\"1f-abd\"", tag));
+    cr_assert_not(ft_static_etag_matches("", tag));
+    cr_assert_not(ft_static_etag_matches(NULL, tag));
+    cr_assert_not(ft_static_etag_matches("W/\"1f-ab\"", tag));
+}
+
+Test(static_files, the_checkout_is_the_imitation_only_on_loopback)
+{
+    char origin[128];
+    cr_assert_eq(ft_static_checkout_of("", origin, sizeof origin), FT_CHECKOUT_OFF);
+    cr_assert_eq(ft_static_checkout_of("http://127.0.0.1:8090", origin, sizeof origin), FT_CHECKOUT_IMITATION);
+    cr_assert_str_eq(origin, "http://127.0.0.1:8090");
+    cr_assert_eq(ft_static_checkout_of("http://localhost:9/x/", origin, sizeof origin), FT_CHECKOUT_IMITATION);
+    cr_assert_str_eq(origin, "http://localhost:9");
+    cr_assert_eq(ft_static_checkout_of("http://[::1]:8090", origin, sizeof origin), FT_CHECKOUT_IMITATION);
+    cr_assert_str_eq(origin, "http://[::1]:8090");
+    cr_assert_eq(ft_static_checkout_of("https://api.iamport.kr", origin, sizeof origin), FT_CHECKOUT_PORTONE);
+    cr_assert_str_empty(origin);
+    cr_assert_eq(ft_static_checkout_of("http://127.0.0.1.example.com", origin, sizeof origin), FT_CHECKOUT_PORTONE);
+    cr_assert_eq(ft_static_checkout_of("http://localhost.example.com:80", origin, sizeof origin),
+                 FT_CHECKOUT_PORTONE);
+}
+
+/* A page folder with a file, a sub-folder, a link inside and links that lead out. */
+struct fixture {
+    char dir[64];
+    char root[80]; /* dir + "/web" */
+};
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+static void make_fixture(struct fixture *fx)
+{
+    snprintf(fx->dir, sizeof fx->dir, "/tmp/ft-static-XXXXXX");
+    cr_assert_not_null(mkdtemp(fx->dir));
+    char path[PATH_MAX];
+    snprintf(fx->root, sizeof fx->root, "%s/web", fx->dir);
+    cr_assert_eq(mkdir(fx->root, 0755), 0);
+    snprintf(path, sizeof path, "%s/index.html", fx->root);
+    write_file(path, "<!doctype html><title>t</title>");
+    snprintf(path, sizeof path, "%s/app.js", fx->root);
+    write_file(path, "export {};\n");
+    snprintf(path, sizeof path, "%s/secret.js", fx->dir); /* beside the root, not in it */
+    write_file(path, "the secret");
+    snprintf(path, sizeof path, "%s/sub.css", fx->root); /* a folder with a served extension */
+    cr_assert_eq(mkdir(path, 0755), 0);
+    snprintf(path, sizeof path, "%s/alias.js", fx->root);
+    cr_assert_eq(symlink("app.js", path), 0);
+    snprintf(path, sizeof path, "%s/leak.js", fx->root);
+    cr_assert_eq(symlink("../secret.js", path), 0);
+    snprintf(path, sizeof path, "%s/passwd.txt", fx->root);
+    cr_assert_eq(symlink("/etc/passwd", path), 0);
+}
+
+/* The fixture's site with payments at portone_base_url. */
+static struct ft_static_site *open_fixture(struct fixture *fx, const char *portone_base_url)
+{
+    char err[256];
+    struct ft_static_site *site = ft_static_site_open(fx->root, portone_base_url, err, sizeof err);
+    cr_assert_not_null(site, "%s", err);
+    return site;
+}
+
+static void remove_fixture(struct fixture *fx)
+{
+    char command[PATH_MAX + 16];
+    snprintf(command, sizeof command, "rm -rf '%s'", fx->dir);
+    cr_assert_eq(system(command), 0);
+}
+
+static struct fixture fx; /* the page folder of the test that runs (.init, .fini) */
+
+static void setup(void)
+{
+    make_fixture(&fx);
+}
+
+static void teardown(void)
+{
+    remove_fixture(&fx);
+}
+
+static struct ft_static_answer serve(const struct ft_static_site *site, const char *method, const char *path,
+                                     const char *if_none_match)
+{
+    struct ft_static_answer a;
+    ft_static_serve(site, method, path, if_none_match, &a);
+    return a;
+}
+
+static void release(struct ft_static_answer *a)
+{
+    if (a->fd >= 0)
+        close(a->fd);
+}
+
+Test(static_files, files_inside_are_served_and_nothing_outside, .init = setup, .fini = teardown)
+{
+    struct ft_static_site *site = open_fixture(&fx, "");
+
+    struct ft_static_answer a = serve(site, "GET", "/", NULL);
+    cr_assert_eq(a.status, 200);
+    cr_assert_geq(a.fd, 0);
+    cr_assert_eq(a.size, strlen("<!doctype html><title>t</title>"));
+    cr_assert_str_eq(a.content_type, "text/html; charset=utf-8");
+    cr_assert_not_null(strstr(a.etag, "W/\""));
+    release(&a);
+
+    a = serve(site, "HEAD", "/web/app.js", NULL);
+    cr_assert_eq(a.status, 200);
+    cr_assert_str_eq(a.content_type, "text/javascript; charset=utf-8");
+    release(&a);
+    a = serve(site, "GET", "/web/alias.js", NULL); /* a link that stays inside */
+    cr_assert_eq(a.status, 200);
+    release(&a);
+
+    static const char *const missing[] = { "/web/leak.js", "/web/passwd.txt", "/web/sub.css", "/web/nothing.js",
+                                           "/web/index.htm" };
+    for (size_t i = 0; i < sizeof missing / sizeof missing[0]; i++) {
+        a = serve(site, "GET", missing[i], NULL);
+        cr_assert_eq(a.status, 404, "%s", missing[i]);
+        cr_assert_eq(a.fd, -1, "%s", missing[i]);
+        cr_assert_str_eq(a.code, "NOT_FOUND");
+    }
+    a = serve(site, "GET", "/web/..", NULL);
+    cr_assert_eq(a.status, 400);
+    cr_assert_str_eq(a.code, "INVALID_PATH");
+    a = serve(site, "POST", "/", NULL);
+    cr_assert_eq(a.status, 405);
+    cr_assert_str_eq(a.code, "METHOD_NOT_ALLOWED");
+
+    ft_static_site_free(site);
+}
+
+Test(static_files, a_known_etag_is_not_modified, .init = setup, .fini = teardown)
+{
+    struct ft_static_site *site = open_fixture(&fx, "");
+    struct ft_static_answer first = serve(site, "GET", "/web/app.js", NULL);
+    cr_assert_eq(first.status, 200);
+    release(&first);
+    struct ft_static_answer again = serve(site, "GET", "/web/app.js", first.etag);
+    cr_assert_eq(again.status, 304);
+    cr_assert_eq(again.fd, -1);
+    cr_assert_str_eq(again.etag, first.etag);
+    struct ft_static_answer other = serve(site, "GET", "/web/app.js", "W/\"0-0\"");
+    cr_assert_eq(other.status, 200);
+    release(&other);
+    ft_static_site_free(site);
+}
+
+Test(static_files, config_json_is_made_from_the_payment_settings, .init = setup, .fini = teardown)
+{
+    struct ft_static_site *site = open_fixture(&fx, "http://127.0.0.1:8090/");
+    struct ft_static_answer a = serve(site, "GET", "/web/config.json", NULL);
+    cr_assert_eq(a.status, 200);
+    cr_assert_eq(a.fd, -1);
+    cr_assert_str_eq(a.text, "{\"payments\":{\"provider\":\"imitation\",\"checkoutUrl\":\"http://127.0.0.1:8090\"}}");
+    cr_assert_eq(a.size, strlen(a.text));
+    cr_assert_str_eq(a.content_type, "application/json");
+    cr_assert_not_null(strstr(ft_static_site_policy(site), "connect-src 'self' http://127.0.0.1:8090;"));
+    ft_static_site_free(site);
+
+    site = open_fixture(&fx, "https://api.iamport.kr");
+    a = serve(site, "GET", "/web/config.json", NULL);
+    cr_assert_str_eq(a.text, "{\"payments\":{\"provider\":\"portone\",\"checkoutUrl\":null}}");
+    cr_assert_not_null(strstr(ft_static_site_policy(site), "connect-src 'self';"));
+    ft_static_site_free(site);
+}
+
+Test(static_files, a_missing_root_is_refused_and_no_site_serves_nothing)
+{
+    char err[256];
+    cr_assert_null(ft_static_site_open("/nonexistent/ft-web", "", err, sizeof err));
+    cr_assert_not_null(strstr(err, "/nonexistent/ft-web"));
+    cr_assert_null(ft_static_site_open("/etc/passwd", "", err, sizeof err));
+    struct ft_static_answer a = serve(NULL, "GET", "/", NULL);
+    cr_assert_eq(a.status, 404);
+}
