@@ -90,6 +90,7 @@ export default {
   'held.got': 'The seats are yours for now. Pay before the time runs out.',
   'held.title': 'Your seats are held',
   'held.paidTitle': 'Your tickets',
+  'held.overTitle': 'This hold is over',
   'held.details': 'Reservation',
   'held.unknown': 'You have no reservation with this number.',
   'held.timeLeft': 'Time left to pay',

@@ -87,6 +87,7 @@ export default {
   'held.got': '좌석을 잡았습니다. 시간이 끝나기 전에 결제해 주세요.',
   'held.title': '좌석이 선점되었습니다',
   'held.paidTitle': '내 티켓',
+  'held.overTitle': '선점이 끝났습니다',
   'held.details': '예매 내역',
   'held.unknown': '이 번호의 예매가 없습니다.',
   'held.timeLeft': '결제 남은 시간',

@@ -39,11 +39,18 @@ export async function renderHeld(main, { id }, ctx) {
     progress, errorEl,
     h('div', { class: 'actions' }, payButton, cancelButton));
 
+  const flashEl = flashView();
+  let badge = statusBadge(r.status);
+  const setStatus = (status) => {
+    const fresh = statusBadge(status);
+    badge.replaceWith(fresh);
+    badge = fresh;
+  };
   show(main,
     heading,
-    flashView(),
+    flashEl,
     h('section', { class: 'card', 'aria-label': t('held.details') },
-      h('h2', {}, r.concertTitle, ' ', statusBadge(r.status)),
+      h('h2', {}, r.concertTitle, ' ', badge),
       h('p', {}, dateTime(r.startsAt)),
       seatsTable(r)),
     outcome,
@@ -69,6 +76,9 @@ export async function renderHeld(main, { id }, ctx) {
   function expired(key = 'held.expired') {
     ticking = false;
     holdBox.remove();
+    flashEl?.remove();
+    heading.textContent = t('held.overTitle');
+    setStatus(key === 'held.expired' ? 'EXPIRED' : 'CANCELLED');
     show(outcome, h('div', { class: 'alert', role: 'alert', 'data-testid': 'expired' },
       h('p', {}, t(key)), h('p', {}, backToMap)));
   }
@@ -76,7 +86,9 @@ export async function renderHeld(main, { id }, ctx) {
   function paid() {
     ticking = false;
     holdBox.remove();
+    flashEl?.remove();
     heading.textContent = t('held.paidTitle');
+    setStatus('PAID');
     show(outcome, h('div', { class: 'success', role: 'alert', 'data-testid': 'paid' },
       h('p', {}, t('pay.done')), h('p', {}, h('a', { href: '#/my' }, t('nav.mine')))));
   }

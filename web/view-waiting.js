@@ -19,7 +19,7 @@ export async function renderWaiting(main, _params, ctx) {
     return;
   }
 
-  const big = h('span', { class: 'big', 'data-testid': 'position' });
+  const big = h('span', { class: 'big', 'aria-hidden': 'true', 'data-testid': 'position' }); // the sentence below says it
   const ahead = h('span', { 'data-testid': 'ahead' });
   const etaEl = h('p', { class: 'eta', 'data-testid': 'eta' });
   let highest = Math.max(1, request.firstPosition);
