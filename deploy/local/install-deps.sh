@@ -16,6 +16,9 @@ PACKAGES=(
   python3-psycopg2 python3-confluent-kafka
   # deploy.compose: `nginx -t` on deploy/nginx/ with a throwaway certificate (openssl)
   nginx openssl
+  # browser tests (tests/browser/): Node for playwright-core from npm, Debian's Chromium
+  # (Playwright never downloads a browser), a Korean font for readable screenshots
+  nodejs npm chromium fonts-nanum
 )
 
 # One dpkg-query for all (it skips unknown names, with a message on stderr).
@@ -23,6 +26,8 @@ declare -A installed=()
 while read -r pkg status; do
   [[ $status == installed ]] && installed[${pkg%%:*}]=1
 done < <(dpkg-query -W -f='${Package} ${db:Status-Status}\n' "${PACKAGES[@]}" 2>/dev/null || true)
+# NodeSource's nodejs carries its own npm and conflicts with Debian's: an npm on PATH will do.
+command -v npm >/dev/null && installed[npm]=1
 missing=()
 for pkg in "${PACKAGES[@]}"; do
   [[ -n ${installed[$pkg]:-} ]] || missing+=("$pkg")
