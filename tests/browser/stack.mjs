@@ -254,9 +254,11 @@ export class Stack {
       this.portone.proc.kill('SIGTERM');
     }
     if (this.topics) {
+      // the client must outlive the futures, or the request may never be sent
       const script = 'import sys\nfrom confluent_kafka.admin import AdminClient\n'
-        + 'for f in AdminClient({"bootstrap.servers": sys.argv[1]}).delete_topics(sys.argv[2:]).values():\n'
-        + '    try:\n        f.result(timeout=30)\n    except Exception:\n        pass\n';
+        + 'admin = AdminClient({"bootstrap.servers": sys.argv[1]})\n'
+        + 'for f in admin.delete_topics(sys.argv[2:]).values():\n'
+        + '    f.result(timeout=30)\n';
       await run('/usr/bin/python3', ['-c', script, need('FT_KAFKA_BROKERS'), this.topics.commands, this.topics.outcomes]).catch((e) => failures.push(e));
     }
     if (this.databaseName) {
