@@ -233,6 +233,7 @@ print_banner() {
   cat <<EOF
 
   Fair Ticket is running.
+    page         http://127.0.0.1:$FT_HTTP_PORT/   (the buyer's page: concerts, seats, waiting room, pay)
     API          http://127.0.0.1:$FT_HTTP_PORT/api/v1/concerts
                  curl http://127.0.0.1:$FT_HTTP_PORT/api/v1/concerts
     health       curl http://127.0.0.1:$FT_HTTP_PORT/readyz
