@@ -40,8 +40,15 @@ def check_program_target(stages, target, defaults):
     check_final_image(chain)
     packages = [p for stage in chain for p in apt_packages(stage)]
     assert set(RUNTIME_LIBRARIES) <= set(packages), f"{target} lacks {set(RUNTIME_LIBRARIES) - set(packages)}"
+    # Only built programs, and for the ingress the buyer's static page (web/, no build step).
+    allowed = ("--from=build /build/bin/",) + (("web/ ",) if target == "ingress" else ())
     for copied in chain[0].all("COPY"):
-        assert copied.startswith("--from=build /build/bin/"), f"{target} copies more than the programs: {copied}"
+        assert copied.startswith(allowed), f"{target} copies more than the programs: {copied}"
+    if target == "ingress":
+        web = [c for c in chain[0].all("COPY") if c.startswith("web/ ")]
+        env = " ".join(chain[0].all("ENV"))
+        assert web and f"FT_WEB_ROOT={web[0].split()[1].rstrip('/')}" in env, \
+            f"the ingress image must carry web/ and point FT_WEB_ROOT at it: {web} {env}"
     entrypoint = chain[0].last("ENTRYPOINT")
     assert entrypoint == f'["/usr/local/bin/ft-{target}"]', f"{target}: ENTRYPOINT {entrypoint}"
     health = inherited(chain, "HEALTHCHECK") or ""
