@@ -1,6 +1,10 @@
 """Session fixtures: the ingress under test (sanitizer build) on a free loopback port,
 the test database, an admin and fresh users. Missing configuration fails the run."""
 import os
+import sys
+
+# The process helper both test folders share (tests/support/service.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import signal
 import socket
 import subprocess
@@ -13,11 +17,10 @@ import requests
 
 from ft_support import (JWT_SECRET, MAX_BODY, Account, Api, create_concert, create_venue,
                         describe, login, new_user, random_email)
+from service import SANITIZER_MARKS
 
 REQUIRED = ("FT_INGRESS_BIN", "FT_ADMIN_BIN", "FT_TEST_DATABASE_URL",
             "FT_KAFKA_BROKERS", "FT_TOPIC_COMMANDS", "FT_TOPIC_OUTCOMES")
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                   "WARNING: ThreadSanitizer", "ERROR: UndefinedBehaviorSanitizer")
 
 
 def pytest_configure(config):

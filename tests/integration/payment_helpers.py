@@ -12,7 +12,8 @@ import pytest
 import requests
 
 from ft_support import describe, new_user
-from pipeline_helpers import RESERVE, Ingress, Service
+from pipeline_helpers import RESERVE, Ingress
+from service import Service
 from test_reservations_worker import Worker, admin_and_schedule, decided
 
 ROOT = os.environ.get("FT_REPO_ROOT", os.path.join(os.path.dirname(__file__), "..", ".."))

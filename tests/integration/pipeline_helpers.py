@@ -15,6 +15,7 @@ from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from ft_support import JWT_SECRET, MAX_BODY, Api
+from service import SANITIZER_MARKS
 
 BROKERS = os.environ["FT_KAFKA_BROKERS"]
 RESERVE = "/api/v1/reservations"
@@ -22,8 +23,6 @@ RESERVE = "/api/v1/reservations"
 
 def poll_path(token):
     return f"/api/v1/reservations/requests/{token}"
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-                   "WARNING: ThreadSanitizer", "ERROR: UndefinedBehaviorSanitizer")
 
 
 def free_port():
@@ -106,36 +105,6 @@ class TopicPair:
                 future.result(timeout=30)
         except KafkaException:
             pass
-
-
-class Service:
-    """A worker or expirer process of the tests, logging to a file of its own."""
-
-    def __init__(self, binary, log_dir, name, env):
-        assert binary and os.access(binary, os.X_OK), f"no {name} binary: {binary!r}"
-        self.log_path = os.path.join(log_dir, f"{name}-{secrets.token_hex(3)}.log")
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([binary], env=env, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-
-    def text(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.log.close()
-
-    def stop(self):
-        """SIGTERM: must exit 0 with no sanitizer report."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=30)
-        self.log.close()
-        text = self.text()
-        assert code == 0, f"{self.log_path} exited {code}:\n{text[-3000:]}"
-        assert not any(mark in text for mark in SANITIZER_MARKS), text[-3000:]
 
 
 class Ingress:

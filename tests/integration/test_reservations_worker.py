@@ -13,7 +13,8 @@ import psycopg2
 import pytest
 
 from ft_support import create_concert, create_schedule, create_venue, describe, login, new_user
-from pipeline_helpers import RESERVE, Ingress, Service, poll_path
+from pipeline_helpers import RESERVE, Ingress, poll_path
+from service import Service
 
 def Worker(topics, database, log_dir):
     env = dict(os.environ, FT_DATABASE_URL=database,

@@ -1,4 +1,8 @@
 import os
+import sys
+
+# The process helper both test folders share (tests/support/service.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 import pytest
 

@@ -4,7 +4,6 @@ import base64
 import json
 import os
 import secrets
-import signal
 import subprocess
 import time
 
@@ -13,6 +12,7 @@ import psycopg2
 from psycopg2 import sql
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from service import Service
 
 BROKERS = os.environ["FT_KAFKA_BROKERS"]
 DB_URL = os.environ["FT_TEST_DATABASE_URL"]
@@ -22,7 +22,6 @@ with open(os.path.join(SCHEMAS, "command.schema.json"), encoding="utf-8") as f:
     COMMAND_SCHEMA = jsonschema.Draft202012Validator(json.load(f))
 with open(os.path.join(SCHEMAS, "outcome.schema.json"), encoding="utf-8") as f:
     OUTCOME_SCHEMA = jsonschema.Draft202012Validator(json.load(f))
-SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
 
 
 def new_token():
@@ -179,37 +178,13 @@ class Db:
                           "GROUP BY seat_id HAVING count(*) > 1) x")
 
 
-class Worker:
+def Worker(topics, db_url, log_dir, name="worker", **settings):
     """An ft-worker process on the given topics (sanitizer build)."""
-
-    def __init__(self, topics, db_url, log_dir, name="worker", **settings):
-        self.log_path = os.path.join(log_dir, f"{name}-{secrets.token_hex(3)}.log")
-        env = dict(os.environ, FT_DATABASE_URL=db_url, FT_KAFKA_BROKERS=BROKERS,
-                   FT_TOPIC_COMMANDS=topics.commands, FT_TOPIC_OUTCOMES=topics.outcomes,
-                   FT_WORKER_GROUP=topics.group, FT_LOG_LEVEL="info", FT_WORKER_HTTP_PORT="0")
-        env.update({k: str(v) for k, v in settings.items()})
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([WORKER_BIN], env=env, stdin=subprocess.DEVNULL, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
-
-    def text(self):
-        with open(self.log_path, encoding="utf-8", errors="replace") as f:
-            return f.read()
-
-    def kill(self):
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(timeout=10)
-        self.log.close()
-
-    def stop(self):
-        """SIGTERM; the worker must write what it decided and exit 0 with no sanitizer report."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-        code = self.proc.wait(timeout=30)
-        self.log.close()
-        text = self.text()
-        assert code == 0, f"worker exited {code}:\n{text[-3000:]}"
-        assert not any(mark in text for mark in SANITIZER_MARKS), text[-3000:]
+    env = dict(os.environ, FT_DATABASE_URL=db_url, FT_KAFKA_BROKERS=BROKERS,
+               FT_TOPIC_COMMANDS=topics.commands, FT_TOPIC_OUTCOMES=topics.outcomes,
+               FT_WORKER_GROUP=topics.group, FT_LOG_LEVEL="info", FT_WORKER_HTTP_PORT="0")
+    env.update({k: str(v) for k, v in settings.items()})
+    return Service(WORKER_BIN, log_dir, name, env)
 
 
 def wait_decided(db, topics, timeout=60):
