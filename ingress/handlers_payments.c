@@ -212,54 +212,65 @@ static bool fetch(struct ft_app *app, const char *imp_uid, struct ft_portone_pay
     return false;
 }
 
-void ft_handle_payment_prepare(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+/*
+ * What the owner's payment routes share: payments on, the body read, the caller's order.
+ * The connection to release, or NULL with the answer given.
+ */
+static PGconn *open_order(struct ft_app *app, const struct ft_request *req, char *imp_uid, struct ft_payment_order *o,
+                          struct ft_response *resp)
 {
     int64_t reservation_id = 0;
-    if (!payments_on(app, resp) || !read_body(req, &reservation_id, NULL, resp))
-        return;
+    if (!payments_on(app, resp) || !read_body(req, &reservation_id, imp_uid, resp))
+        return NULL;
     PGconn *db = ft_handler_db(app, resp);
     if (db == NULL)
-        return;
+        return NULL;
+    enum ft_store_result result = ft_store_payment_order(db, reservation_id, req->caller.user_id, NULL, o);
+    if (result != FT_STORE_OK) {
+        ft_db_release(app->db, db);
+        ft_respond_stored(resp, result, 200, NULL, "you have no reservation with this id");
+        return NULL;
+    }
+    return db;
+}
+
+void ft_handle_payment_prepare(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
     struct ft_payment_order o;
-    enum ft_store_result result = ft_store_payment_order(db, reservation_id, req->caller.user_id, NULL, &o);
-    bool unpaid = result == FT_STORE_OK && (!o.prepared || strcmp(o.status, "PREPARED") == 0);
+    PGconn *db = open_order(app, req, NULL, &o, resp);
+    if (db == NULL)
+        return;
+    bool unpaid = !o.prepared || strcmp(o.status, "PREPARED") == 0;
     if (unpaid && (strcmp(o.reservation_status, "HELD") != 0 || o.past_expiry)) {
         /* Nothing to pay for any more: a payment now would only be refunded. */
         ft_db_release(app->db, db);
         ft_respond_fail(resp, 409, "RESERVATION_NOT_HELD", "only a live hold can be paid");
         return;
     }
-    if (result == FT_STORE_OK && !o.prepared) {
+    enum ft_store_result result = FT_STORE_OK;
+    if (!o.prepared) {
         /* Ours and unguessable: a deployment reset can never make it collide with an old order. */
         char merchant_uid[FT_MERCHANT_UID_SIZE], nonce[FT_REQUEST_TOKEN_SIZE];
         ft_request_token_new(nonce);
-        snprintf(merchant_uid, sizeof merchant_uid, "ft-%" PRId64 "-%.12s", reservation_id, nonce);
-        result = ft_store_payment_prepare(db, reservation_id, merchant_uid);
-        if (result == FT_STORE_OK)
-            result = ft_store_payment_order(db, reservation_id, req->caller.user_id, NULL, &o);
+        snprintf(merchant_uid, sizeof merchant_uid, "ft-%" PRId64 "-%.12s", o.reservation_id, nonce);
+        result = ft_store_payment_prepare(db, o.reservation_id, merchant_uid);
     }
     char *json = NULL;
-    if (result == FT_STORE_OK)
-        result = ft_store_payment_view(db, reservation_id, req->caller.user_id, &json);
+    if (result == FT_STORE_OK) /* the order as stored: ours, or the one a concurrent prepare made */
+        result = ft_store_payment_view(db, o.reservation_id, req->caller.user_id, &json);
     ft_db_release(app->db, db);
     ft_respond_stored(resp, result, 200, json, "you have no reservation with this id");
 }
 
 void ft_handle_payment_confirm(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
 {
-    int64_t reservation_id = 0;
     char imp_uid[FT_IMP_UID_SIZE];
-    if (!payments_on(app, resp) || !read_body(req, &reservation_id, imp_uid, resp))
-        return;
-    PGconn *db = ft_handler_db(app, resp);
+    struct ft_payment_order o;
+    PGconn *db = open_order(app, req, imp_uid, &o, resp);
     if (db == NULL)
         return;
-    struct ft_payment_order o;
-    enum ft_store_result result = ft_store_payment_order(db, reservation_id, req->caller.user_id, NULL, &o);
     struct ft_portone_payment payment;
-    if (result != FT_STORE_OK)
-        ft_respond_stored(resp, result, 200, NULL, "you have no reservation with this id");
-    else if (!o.prepared)
+    if (!o.prepared)
         ft_respond_fail(resp, 409, "PAYMENT_NOT_PREPARED", "ask for the payment order first (POST /api/v1/payments/prepare)");
     else if (strcmp(o.imp_uid, imp_uid) == 0)
         answer_settled(&o, resp); /* a retry, a double click, a second tab: the same answer */
