@@ -1,5 +1,6 @@
 #include "ft/portone.h"
 
+#include "ft/clock.h"
 #include "ft/log.h"
 
 #include <curl/curl.h>
@@ -36,9 +37,7 @@ static void curl_init_once(void)
 
 static double monotonic_seconds(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)ft_clock_monotonic_ms() / 1000.0;
 }
 
 const char *ft_portone_result_name(enum ft_portone_result result)
