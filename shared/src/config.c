@@ -9,6 +9,7 @@
 enum setting_type {
     SETTING_STRING, /* copied as it is */
     SETTING_OPTIONAL, /* copied as it is; may be empty */
+    SETTING_WORD,   /* may be empty; else only letters, digits, '.', '_' and '-' */
     SETTING_INT,    /* decimal integer within [min, max] */
     SETTING_SECRET, /* string that must be present and strong when needed */
     SETTING_LEVEL,  /* one of debug, info, warn, error */
@@ -28,6 +29,8 @@ struct setting {
     { name, SETTING_STRING, offsetof(struct ft_config, field), sizeof(((struct ft_config *)0)->field), 0, 0, def, what }
 #define OPT(field, name, what) \
     { name, SETTING_OPTIONAL, offsetof(struct ft_config, field), sizeof(((struct ft_config *)0)->field), 0, 0, "", what }
+#define WORD(field, name, what) \
+    { name, SETTING_WORD, offsetof(struct ft_config, field), sizeof(((struct ft_config *)0)->field), 0, 0, "", what }
 #define INT(field, name, lo, hi, def, what) \
     { name, SETTING_INT, offsetof(struct ft_config, field), sizeof(int), lo, hi, def, what }
 
@@ -64,6 +67,10 @@ static const struct setting settings[] = {
     OPT(portone_imp_key, "FT_PORTONE_IMP_KEY", "PortOne REST API key (a string: leading zeros stay)"),
     OPT(portone_imp_secret, "FT_PORTONE_IMP_SECRET", "PortOne REST API secret"),
     INT(portone_timeout_ms, "FT_PORTONE_TIMEOUT_MS", 100, 60000, "5000", "longest a call to PortOne may take"),
+    WORD(portone_merchant_code, "FT_PORTONE_MERCHANT_CODE",
+         "PortOne merchant code (imp...): the page pays with PortOne's browser SDK; empty = it does not"),
+    WORD(portone_pg, "FT_PORTONE_PG",
+         "pg of the SDK's payment request, e.g. html5_inicis; empty = PortOne's default PG"),
     INT(refund_retry_max_seconds, "FT_REFUND_RETRY_MAX_SECONDS", 1, 86400, "300",
         "longest wait between two attempts of a refund (the wait doubles from 1 s)"),
     OPT(web_root, "FT_WEB_ROOT",
@@ -99,6 +106,12 @@ static bool secret_is_strong(const char *secret, size_t min_bytes)
         }
     }
     return distinct >= 8;
+}
+
+static bool word_char(char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+           c == '-';
 }
 
 static bool apply(const struct setting *s, const char *value, struct ft_config *out, unsigned needs,
@@ -142,6 +155,13 @@ static bool apply(const struct setting *s, const char *value, struct ft_config *
             snprintf(err, errlen, "%s must not be empty", s->name);
             return false;
         }
+        break;
+    case SETTING_WORD:
+        for (const char *p = value; *p != '\0'; p++)
+            if (!word_char(*p)) {
+                snprintf(err, errlen, "%s may hold only letters, digits, '.', '_' and '-'", s->name);
+                return false;
+            }
         break;
     case SETTING_OPTIONAL:
         break;

@@ -81,6 +81,30 @@ Test(config, payments_are_off_when_portone_is_not_configured)
     cr_assert_str_eq(c.portone_imp_key, "");
 }
 
+Test(config, the_page_checkout_settings_are_plain_words_or_empty)
+{
+    struct ft_config c;
+    char err[256];
+    const char *none[] = { NULL };
+    cr_assert(load(none, 0, &c, err), "%s", err);
+    cr_assert_str_eq(c.portone_merchant_code, "");
+    cr_assert_str_eq(c.portone_pg, "");
+    const char *set[] = { "FT_PORTONE_MERCHANT_CODE", "imp01234567", "FT_PORTONE_PG", "html5_inicis.INIpayTest", NULL };
+    cr_assert(load(set, 0, &c, err), "%s", err);
+    cr_assert_str_eq(c.portone_merchant_code, "imp01234567");
+    cr_assert_str_eq(c.portone_pg, "html5_inicis.INIpayTest");
+    /* they end up in a script's arguments: nothing that could be more than a name */
+    static const char *const bad[] = { "imp 1234", "imp'1234", "imp\"1234", "imp<1234>", "imp/1234", "imp\n" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        const char *code[] = { "FT_PORTONE_MERCHANT_CODE", bad[i], NULL };
+        cr_assert_not(load(code, 0, &c, err), "accepted FT_PORTONE_MERCHANT_CODE=%s", bad[i]);
+        cr_assert_not_null(strstr(err, "FT_PORTONE_MERCHANT_CODE"), "%s", err);
+        const char *pg[] = { "FT_PORTONE_PG", bad[i], NULL };
+        cr_assert_not(load(pg, 0, &c, err), "accepted FT_PORTONE_PG=%s", bad[i]);
+        cr_assert_not_null(strstr(err, "FT_PORTONE_PG"), "%s", err);
+    }
+}
+
 Test(config, malformed_and_out_of_range_numbers_are_refused_by_name)
 {
     const char *bad[] = { "80x", "", " 80", "+80", "0", "65536", "08080.0", "99999999999999999999" };
