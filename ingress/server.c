@@ -455,9 +455,16 @@ static bool open_page(const struct ft_config *config, struct ft_static_site **pa
     char why[512];
     bool chosen = config->web_root[0] != '\0';
     const char *root = chosen ? config->web_root : FT_WEB_ROOT_BUILT_IN;
-    *page = ft_static_site_open(root, config->portone_base_url, why, sizeof why);
+    const struct ft_static_payments payments = { .base_url = config->portone_base_url,
+                                                 .merchant_code = config->portone_merchant_code,
+                                                 .pg = config->portone_pg };
+    *page = ft_static_site_open(root, &payments, why, sizeof why);
     if (*page != NULL) {
-        ft_log_info("http.page", "root=%s", ft_static_site_root(*page));
+        enum ft_static_checkout checkout = ft_static_site_checkout(*page);
+        ft_log_info("http.page", "root=%s checkout=%s", ft_static_site_root(*page), ft_static_checkout_name(checkout));
+        if (checkout == FT_CHECKOUT_OFF && config->portone_base_url[0] != '\0')
+            ft_log_warn("http.page_cannot_pay", "reason=\"FT_PORTONE_MERCHANT_CODE is not set: the page has no "
+                                                "checkout (payments made elsewhere are still verified)\"");
         return true;
     }
     if (chosen) {

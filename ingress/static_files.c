@@ -14,11 +14,18 @@
 #define PAGE_PREFIX "/web/"
 #define GENERATED_CONFIG "config.json"
 
+/* Where PortOne's browser SDK (v1) comes from (web/checkout.js loads
+ * https://cdn.iamport.kr/v1/iamport.js), and where its payment window and the calls it
+ * makes go: PortOne's own hosts. Only a page that pays with PortOne may reach them. */
+#define PORTONE_SDK_ORIGIN "https://cdn.iamport.kr"
+#define PORTONE_SERVICE_HOSTS "https://*.iamport.kr"
+
 struct ft_static_site {
     char root[PATH_MAX];       /* resolved, no trailing slash */
     char *config_json;         /* GENERATED_CONFIG's text */
     char config_etag[FT_STATIC_ETAG_MAX];
-    char policy[PATH_MAX + 256]; /* Content-Security-Policy */
+    enum ft_static_checkout checkout;
+    char policy[PATH_MAX + 512]; /* Content-Security-Policy */
 };
 
 static bool name_char(char c)
@@ -154,19 +161,28 @@ static bool loopback_host(const char *host, size_t len)
     return dots == 3;
 }
 
-enum ft_static_checkout ft_static_checkout_of(const char *portone_base_url, char *origin, size_t origin_size)
+static bool unset(const char *value)
+{
+    return value == NULL || value[0] == '\0';
+}
+
+enum ft_static_checkout ft_static_checkout_of(const struct ft_static_payments *payments, char *origin,
+                                              size_t origin_size)
 {
     if (origin_size > 0)
         origin[0] = '\0';
-    if (portone_base_url == NULL || portone_base_url[0] == '\0')
+    const char *base_url = payments->base_url;
+    if (unset(base_url))
         return FT_CHECKOUT_OFF;
-    const char *rest = NULL;
-    if (strncasecmp(portone_base_url, "http://", 7) == 0)
-        rest = portone_base_url + 7;
-    else if (strncasecmp(portone_base_url, "https://", 8) == 0)
-        rest = portone_base_url + 8;
-    if (rest == NULL)
+    if (!unset(payments->merchant_code))
         return FT_CHECKOUT_PORTONE;
+    const char *rest = NULL;
+    if (strncasecmp(base_url, "http://", 7) == 0)
+        rest = base_url + 7;
+    else if (strncasecmp(base_url, "https://", 8) == 0)
+        rest = base_url + 8;
+    if (rest == NULL)
+        return FT_CHECKOUT_OFF;
     size_t authority = strcspn(rest, "/?#");
     size_t host = authority;
     if (rest[0] == '[') { /* [v6]:port */
@@ -178,13 +194,23 @@ enum ft_static_checkout ft_static_checkout_of(const char *portone_base_url, char
             host = (size_t)(colon - rest);
     }
     if (!loopback_host(rest, host))
-        return FT_CHECKOUT_PORTONE;
-    size_t origin_len = (size_t)(rest - portone_base_url) + authority;
+        return FT_CHECKOUT_OFF;
+    size_t origin_len = (size_t)(rest - base_url) + authority;
     if (origin_len < origin_size) {
-        memcpy(origin, portone_base_url, origin_len);
+        memcpy(origin, base_url, origin_len);
         origin[origin_len] = '\0';
     }
     return FT_CHECKOUT_IMITATION;
+}
+
+const char *ft_static_checkout_name(enum ft_static_checkout checkout)
+{
+    switch (checkout) {
+    case FT_CHECKOUT_IMITATION: return "imitation";
+    case FT_CHECKOUT_PORTONE: return "portone";
+    case FT_CHECKOUT_OFF: break;
+    }
+    return "off";
 }
 
 /* FNV-1a, for the ETag of the generated text. */
@@ -196,24 +222,50 @@ static uint64_t fnv1a(const char *text)
     return hash;
 }
 
-/* config.json: {"payments":{"provider":"off"|"imitation"|"portone","checkoutUrl":"…"|null}}. */
-static char *make_config(enum ft_static_checkout checkout, const char *base_url)
+/* config.json (see static_files.h); NULL when out of memory. */
+static char *make_config(enum ft_static_checkout checkout, const struct ft_static_payments *payments)
 {
-    static const char *const providers[] = { "off", "imitation", "portone" };
     json_t *url = json_null();
     if (checkout == FT_CHECKOUT_IMITATION) {
-        size_t len = strlen(base_url);
-        while (len > 0 && base_url[len - 1] == '/')
+        size_t len = strlen(payments->base_url);
+        while (len > 0 && payments->base_url[len - 1] == '/')
             len--; /* the page appends "/__control/…" */
-        url = json_stringn(base_url, len);
+        url = json_stringn(payments->base_url, len);
     }
-    json_t *doc = json_pack("{s:{s:s, s:o*}}", "payments", "provider", providers[checkout], "checkoutUrl", url);
+    bool sdk = checkout == FT_CHECKOUT_PORTONE;
+    const char *merchant_code = sdk ? payments->merchant_code : NULL;
+    const char *pg = sdk && !unset(payments->pg) ? payments->pg : NULL;
+    json_t *doc = json_pack("{s:{s:s, s:o*, s:s?, s:s?}}", "payments", "provider", ft_static_checkout_name(checkout),
+                            "checkoutUrl", url, "merchantCode", merchant_code, "pg", pg);
     char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     return text;
 }
 
-struct ft_static_site *ft_static_site_open(const char *root, const char *portone_base_url, char *err, size_t errlen)
+/* The Content-Security-Policy: scripts, styles and data from this origin only (no inline
+ * script or style anywhere in web/, so none is allowed). Fetch may also reach the
+ * imitation's checkout when the page pays there; PortOne's SDK may load, open its payment
+ * window and talk to PortOne only when the page pays with PortOne. */
+static void make_policy(char *policy, size_t size, enum ft_static_checkout checkout, const char *imitation_origin)
+{
+    if (checkout == FT_CHECKOUT_PORTONE) {
+        snprintf(policy, size,
+                 "default-src 'self'; script-src 'self' " PORTONE_SDK_ORIGIN "; style-src 'self'; "
+                 "img-src 'self' data:; connect-src 'self' " PORTONE_SERVICE_HOSTS "; "
+                 "frame-src " PORTONE_SERVICE_HOSTS "; object-src 'none'; base-uri 'none'; "
+                 "form-action 'self' " PORTONE_SERVICE_HOSTS "; frame-ancestors 'none'");
+        return;
+    }
+    bool imitation = checkout == FT_CHECKOUT_IMITATION && imitation_origin[0] != '\0';
+    snprintf(policy, size,
+             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+             "connect-src 'self'%s%s; object-src 'none'; base-uri 'none'; form-action 'self'; "
+             "frame-ancestors 'none'",
+             imitation ? " " : "", imitation ? imitation_origin : "");
+}
+
+struct ft_static_site *ft_static_site_open(const char *root, const struct ft_static_payments *payments, char *err,
+                                           size_t errlen)
 {
     struct ft_static_site *site = calloc(1, sizeof *site);
     if (site == NULL) {
@@ -228,8 +280,8 @@ struct ft_static_site *ft_static_site_open(const char *root, const char *portone
         return NULL;
     }
     char origin[256];
-    enum ft_static_checkout checkout = ft_static_checkout_of(portone_base_url, origin, sizeof origin);
-    site->config_json = make_config(checkout, portone_base_url);
+    site->checkout = ft_static_checkout_of(payments, origin, sizeof origin);
+    site->config_json = make_config(site->checkout, payments);
     if (site->config_json == NULL) {
         snprintf(err, errlen, "out of memory");
         free(site);
@@ -237,13 +289,7 @@ struct ft_static_site *ft_static_site_open(const char *root, const char *portone
     }
     snprintf(site->config_etag, sizeof site->config_etag, "W/\"c-%016llx\"",
              (unsigned long long)fnv1a(site->config_json));
-    /* Scripts, styles and data from this origin only; fetch may also reach the imitation's
-     * checkout. No inline script or style anywhere in web/, so none is allowed. */
-    snprintf(site->policy, sizeof site->policy,
-             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-             "connect-src 'self'%s%s; object-src 'none'; base-uri 'none'; form-action 'self'; "
-             "frame-ancestors 'none'",
-             origin[0] != '\0' ? " " : "", origin);
+    make_policy(site->policy, sizeof site->policy, site->checkout, origin);
     return site;
 }
 
@@ -258,6 +304,11 @@ void ft_static_site_free(struct ft_static_site *site)
 const char *ft_static_site_root(const struct ft_static_site *site)
 {
     return site->root;
+}
+
+enum ft_static_checkout ft_static_site_checkout(const struct ft_static_site *site)
+{
+    return site->checkout;
 }
 
 const char *ft_static_site_policy(const struct ft_static_site *site)

@@ -14,7 +14,9 @@
  * symbolic links followed) to a regular file inside the root. Anything else is 400 (not a
  * plain name) or 404, so no request reaches outside the root. `config.json` is not a file:
  * it is made at start-up from the configuration and tells the page which payment checkout
- * to use (see ft_static_site_open).
+ * to use (see ft_static_checkout_of and ft_static_site_open):
+ * {"payments":{"provider":"off"|"imitation"|"portone","checkoutUrl":…,"merchantCode":…,"pg":…}}
+ * with checkoutUrl only for the imitation and merchantCode and pg only for PortOne (else null).
  *
  * Caching: no file name carries a version (there is no build step), so every answer says
  * `Cache-Control: no-cache` with an ETag, and a browser revalidates with If-None-Match
@@ -62,28 +64,44 @@ bool ft_static_inside(const char *root, const char *resolved);
  * wants for GET. NULL header: false. Pure. */
 bool ft_static_etag_matches(const char *if_none_match, const char *etag);
 
-/* Which checkout the page uses to pay, from FT_PORTONE_BASE_URL. */
-enum ft_static_checkout {
-    FT_CHECKOUT_OFF,       /* no PortOne configured: the page cannot pay */
-    FT_CHECKOUT_IMITATION, /* a loopback address: only the PortOne imitation (tests/portone) runs there */
-    FT_CHECKOUT_PORTONE,   /* PortOne itself: the page would use PortOne's browser SDK */
+/* The payment settings the page's checkout is made from; NULL and "" both mean unset. */
+struct ft_static_payments {
+    const char *base_url;      /* FT_PORTONE_BASE_URL: the PortOne the server verifies payments with */
+    const char *merchant_code; /* FT_PORTONE_MERCHANT_CODE: IMP.init's merchant code for PortOne's browser SDK */
+    const char *pg;            /* FT_PORTONE_PG: request_pay's pg; unset = the default PG of PortOne's console */
 };
 
-/* The checkout for a PortOne base URL, and its origin ("http://127.0.0.1:8090") in
- * origin (of origin_size bytes; "" unless IMITATION). Pure. */
-enum ft_static_checkout ft_static_checkout_of(const char *portone_base_url, char *origin, size_t origin_size);
+/* Which checkout the page uses to pay. */
+enum ft_static_checkout {
+    FT_CHECKOUT_OFF,       /* the page cannot pay: no base URL, or PortOne itself without a merchant code */
+    FT_CHECKOUT_IMITATION, /* no merchant code, a loopback base URL: the PortOne imitation's checkout (tests/portone) */
+    FT_CHECKOUT_PORTONE,   /* a merchant code and a base URL: PortOne's browser SDK (web/checkout.js) */
+};
+
+/*
+ * The checkout for these settings. A merchant code chooses PortOne's SDK whatever the base
+ * URL is (the browser tests point the server at the imitation and the page at a stand-in
+ * of the SDK); without one, a loopback base URL means the imitation, where its checkout
+ * is, and any other base URL leaves the page unable to pay (the server still verifies
+ * payments made elsewhere). origin (of origin_size bytes) receives the base URL's origin
+ * ("http://127.0.0.1:8090") for IMITATION, "" otherwise. Pure.
+ */
+enum ft_static_checkout ft_static_checkout_of(const struct ft_static_payments *payments, char *origin,
+                                              size_t origin_size);
+
+/* "off", "imitation" or "portone": the provider config.json names. */
+const char *ft_static_checkout_name(enum ft_static_checkout checkout);
 
 struct ft_static_site;
 
 /*
  * Opens the page's directory `root` (FT_WEB_ROOT; resolved once with realpath) and makes
- * config.json and the Content-Security-Policy from portone_base_url. A root that does not
- * exist or is not a directory: NULL with the reason in err. Out of memory: NULL, "out of
- * memory".
+ * config.json and the Content-Security-Policy from the payment settings (copied; the
+ * caller keeps its strings). A root that does not exist or is not a directory: NULL with
+ * the reason in err. Out of memory: NULL, "out of memory".
  */
-__attribute__((warn_unused_result)) struct ft_static_site *ft_static_site_open(const char *root,
-                                                                               const char *portone_base_url,
-                                                                               char *err, size_t errlen);
+__attribute__((warn_unused_result)) struct ft_static_site *
+ft_static_site_open(const char *root, const struct ft_static_payments *payments, char *err, size_t errlen);
 
 /* Frees the site; NULL is fine. */
 void ft_static_site_free(struct ft_static_site *site);
@@ -91,8 +109,12 @@ void ft_static_site_free(struct ft_static_site *site);
 /* The directory served, resolved. */
 const char *ft_static_site_root(const struct ft_static_site *site);
 
-/* The Content-Security-Policy every page answer carries: only this origin, and the
- * imitation's checkout for fetch when the page pays there. */
+/* The checkout the page was told to use. */
+enum ft_static_checkout ft_static_site_checkout(const struct ft_static_site *site);
+
+/* The Content-Security-Policy every page answer carries: only this origin, plus the
+ * imitation's checkout for fetch when the page pays there, or PortOne's SDK script and its
+ * payment window when the page pays with PortOne. */
 const char *ft_static_site_policy(const struct ft_static_site *site);
 
 /* What to answer a request of the page. */

@@ -115,21 +115,45 @@ Test(static_files, if_none_match_compares_weakly_and_knows_lists_and_star)
     cr_assert_not(ft_static_etag_matches("W/\"1f-ab\"", tag));
 }
 
-Test(static_files, the_checkout_is_the_imitation_only_on_loopback)
+/* The checkout of base_url alone, or with a merchant code. */
+static enum ft_static_checkout checkout_of(const char *base_url, const char *merchant_code, char *origin,
+                                           size_t origin_size)
+{
+    const struct ft_static_payments payments = { .base_url = base_url, .merchant_code = merchant_code };
+    return ft_static_checkout_of(&payments, origin, origin_size);
+}
+
+Test(static_files, without_a_merchant_code_the_checkout_is_the_imitation_on_loopback_or_none)
 {
     char origin[128];
-    cr_assert_eq(ft_static_checkout_of("", origin, sizeof origin), FT_CHECKOUT_OFF);
-    cr_assert_eq(ft_static_checkout_of("http://127.0.0.1:8090", origin, sizeof origin), FT_CHECKOUT_IMITATION);
+    cr_assert_eq(checkout_of("", NULL, origin, sizeof origin), FT_CHECKOUT_OFF);
+    cr_assert_eq(checkout_of(NULL, NULL, origin, sizeof origin), FT_CHECKOUT_OFF);
+    cr_assert_eq(checkout_of("http://127.0.0.1:8090", NULL, origin, sizeof origin), FT_CHECKOUT_IMITATION);
     cr_assert_str_eq(origin, "http://127.0.0.1:8090");
-    cr_assert_eq(ft_static_checkout_of("http://localhost:9/x/", origin, sizeof origin), FT_CHECKOUT_IMITATION);
+    cr_assert_eq(checkout_of("http://localhost:9/x/", "", origin, sizeof origin), FT_CHECKOUT_IMITATION);
     cr_assert_str_eq(origin, "http://localhost:9");
-    cr_assert_eq(ft_static_checkout_of("http://[::1]:8090", origin, sizeof origin), FT_CHECKOUT_IMITATION);
+    cr_assert_eq(checkout_of("http://[::1]:8090", NULL, origin, sizeof origin), FT_CHECKOUT_IMITATION);
     cr_assert_str_eq(origin, "http://[::1]:8090");
-    cr_assert_eq(ft_static_checkout_of("https://api.iamport.kr", origin, sizeof origin), FT_CHECKOUT_PORTONE);
+    /* PortOne itself, but nothing to open its checkout with */
+    cr_assert_eq(checkout_of("https://api.iamport.kr", NULL, origin, sizeof origin), FT_CHECKOUT_OFF);
     cr_assert_str_empty(origin);
-    cr_assert_eq(ft_static_checkout_of("http://127.0.0.1.example.com", origin, sizeof origin), FT_CHECKOUT_PORTONE);
-    cr_assert_eq(ft_static_checkout_of("http://localhost.example.com:80", origin, sizeof origin),
-                 FT_CHECKOUT_PORTONE);
+    cr_assert_eq(checkout_of("http://127.0.0.1.example.com", NULL, origin, sizeof origin), FT_CHECKOUT_OFF);
+    cr_assert_eq(checkout_of("http://localhost.example.com:80", NULL, origin, sizeof origin), FT_CHECKOUT_OFF);
+    cr_assert_eq(checkout_of("ftp://127.0.0.1", NULL, origin, sizeof origin), FT_CHECKOUT_OFF);
+}
+
+Test(static_files, a_merchant_code_chooses_portones_sdk_wherever_the_server_verifies)
+{
+    char origin[128];
+    cr_assert_eq(checkout_of("https://api.iamport.kr", "imp12345678", origin, sizeof origin), FT_CHECKOUT_PORTONE);
+    cr_assert_str_empty(origin);
+    cr_assert_eq(checkout_of("http://127.0.0.1:8090", "imp12345678", origin, sizeof origin), FT_CHECKOUT_PORTONE);
+    cr_assert_str_empty(origin);
+    /* no PortOne for the server to verify with: nothing to pay with either */
+    cr_assert_eq(checkout_of("", "imp12345678", origin, sizeof origin), FT_CHECKOUT_OFF);
+    cr_assert_str_eq(ft_static_checkout_name(FT_CHECKOUT_OFF), "off");
+    cr_assert_str_eq(ft_static_checkout_name(FT_CHECKOUT_IMITATION), "imitation");
+    cr_assert_str_eq(ft_static_checkout_name(FT_CHECKOUT_PORTONE), "portone");
 }
 
 /* A page folder with a file, a sub-folder, a link inside and links that lead out. */
@@ -169,13 +193,21 @@ static void make_fixture(struct fixture *fx)
     cr_assert_eq(symlink("/etc/passwd", path), 0);
 }
 
-/* The fixture's site with payments at portone_base_url. */
-static struct ft_static_site *open_fixture(struct fixture *fx, const char *portone_base_url)
+/* The fixture's site with these payment settings. */
+static struct ft_static_site *open_fixture_paying(struct fixture *fx, const char *base_url, const char *merchant_code,
+                                                  const char *pg)
 {
     char err[256];
-    struct ft_static_site *site = ft_static_site_open(fx->root, portone_base_url, err, sizeof err);
+    const struct ft_static_payments payments = { .base_url = base_url, .merchant_code = merchant_code, .pg = pg };
+    struct ft_static_site *site = ft_static_site_open(fx->root, &payments, err, sizeof err);
     cr_assert_not_null(site, "%s", err);
     return site;
+}
+
+/* The fixture's site with payments at portone_base_url and no merchant code. */
+static struct ft_static_site *open_fixture(struct fixture *fx, const char *portone_base_url)
+{
+    return open_fixture_paying(fx, portone_base_url, NULL, NULL);
 }
 
 static void remove_fixture(struct fixture *fx)
@@ -265,31 +297,93 @@ Test(static_files, a_known_etag_is_not_modified, .init = setup, .fini = teardown
     ft_static_site_free(site);
 }
 
-Test(static_files, config_json_is_made_from_the_payment_settings, .init = setup, .fini = teardown)
+/* The text of the site's config.json. */
+static const char *config_text(const struct ft_static_site *site)
 {
-    struct ft_static_site *site = open_fixture(&fx, "http://127.0.0.1:8090/");
     struct ft_static_answer a = serve(site, "GET", "/web/config.json", NULL);
     cr_assert_eq(a.status, 200);
     cr_assert_eq(a.fd, -1);
-    cr_assert_str_eq(a.text, "{\"payments\":{\"provider\":\"imitation\",\"checkoutUrl\":\"http://127.0.0.1:8090\"}}");
     cr_assert_eq(a.size, strlen(a.text));
     cr_assert_str_eq(a.content_type, "application/json");
-    cr_assert_not_null(strstr(ft_static_site_policy(site), "connect-src 'self' http://127.0.0.1:8090;"));
+    return a.text;
+}
+
+/* Asserts that the site's policy has directive `name` ("script-src") as expected, up to
+ * its ';' ("(absent)" when it has none). */
+static void assert_directive(const struct ft_static_site *site, const char *name, const char *expected)
+{
+    const char *policy = ft_static_site_policy(site);
+    char key[64], found[256] = "(absent)";
+    snprintf(key, sizeof key, "%s ", name);
+    const char *at = strstr(policy, key);
+    if (at != NULL)
+        snprintf(found, sizeof found, "%.*s", (int)strcspn(at, ";"), at);
+    cr_assert_str_eq(found, expected, "in %s", policy);
+}
+
+Test(static_files, config_json_and_the_policy_of_the_imitations_checkout, .init = setup, .fini = teardown)
+{
+    struct ft_static_site *site = open_fixture(&fx, "http://127.0.0.1:8090/");
+    cr_assert_eq(ft_static_site_checkout(site), FT_CHECKOUT_IMITATION);
+    cr_assert_str_eq(config_text(site), "{\"payments\":{\"provider\":\"imitation\",\"checkoutUrl\":"
+                                        "\"http://127.0.0.1:8090\",\"merchantCode\":null,\"pg\":null}}");
+    assert_directive(site, "connect-src", "connect-src 'self' http://127.0.0.1:8090");
+    assert_directive(site, "script-src", "script-src 'self'");
+    cr_assert_null(strstr(ft_static_site_policy(site), "iamport"));
+    ft_static_site_free(site);
+}
+
+Test(static_files, config_json_and_the_policy_of_portones_sdk, .init = setup, .fini = teardown)
+{
+    struct ft_static_site *site = open_fixture_paying(&fx, "https://api.iamport.kr", "imp12345678", "html5_inicis");
+    cr_assert_eq(ft_static_site_checkout(site), FT_CHECKOUT_PORTONE);
+    cr_assert_str_eq(config_text(site), "{\"payments\":{\"provider\":\"portone\",\"checkoutUrl\":null,"
+                                        "\"merchantCode\":\"imp12345678\",\"pg\":\"html5_inicis\"}}");
+    assert_directive(site, "script-src", "script-src 'self' https://cdn.iamport.kr");
+    assert_directive(site, "connect-src", "connect-src 'self' https://*.iamport.kr");
+    assert_directive(site, "frame-src", "frame-src https://*.iamport.kr");
+    assert_directive(site, "form-action", "form-action 'self' https://*.iamport.kr");
+    /* the rest as strict as ever: no inline code, no plug-ins, nobody frames the page */
+    assert_directive(site, "style-src", "style-src 'self'");
+    assert_directive(site, "default-src", "default-src 'self'");
+    assert_directive(site, "object-src", "object-src 'none'");
+    assert_directive(site, "frame-ancestors", "frame-ancestors 'none'");
+    cr_assert_null(strstr(ft_static_site_policy(site), "unsafe"));
     ft_static_site_free(site);
 
-    site = open_fixture(&fx, "https://api.iamport.kr");
-    a = serve(site, "GET", "/web/config.json", NULL);
-    cr_assert_str_eq(a.text, "{\"payments\":{\"provider\":\"portone\",\"checkoutUrl\":null}}");
-    cr_assert_not_null(strstr(ft_static_site_policy(site), "connect-src 'self';"));
+    /* no pg: request_pay goes without one (PortOne's default PG); the imitation's address,
+     * where the server verifies in the browser tests, is not the page's business */
+    site = open_fixture_paying(&fx, "http://127.0.0.1:8090", "imp12345678", "");
+    cr_assert_str_eq(config_text(site), "{\"payments\":{\"provider\":\"portone\",\"checkoutUrl\":null,"
+                                        "\"merchantCode\":\"imp12345678\",\"pg\":null}}");
+    cr_assert_null(strstr(ft_static_site_policy(site), "127.0.0.1"));
+    assert_directive(site, "script-src", "script-src 'self' https://cdn.iamport.kr");
     ft_static_site_free(site);
+}
+
+Test(static_files, config_json_and_the_policy_of_a_page_that_cannot_pay, .init = setup, .fini = teardown)
+{
+    static const char *const bases[] = { "", "https://api.iamport.kr" }; /* no PortOne; no merchant code */
+    for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++) {
+        struct ft_static_site *site = open_fixture(&fx, bases[i]);
+        cr_assert_eq(ft_static_site_checkout(site), FT_CHECKOUT_OFF, "%s", bases[i]);
+        cr_assert_str_eq(config_text(site), "{\"payments\":{\"provider\":\"off\",\"checkoutUrl\":null,"
+                                            "\"merchantCode\":null,\"pg\":null}}");
+        assert_directive(site, "connect-src", "connect-src 'self'");
+        assert_directive(site, "script-src", "script-src 'self'");
+        assert_directive(site, "frame-src", "(absent)"); /* default-src 'self' */
+        assert_directive(site, "form-action", "form-action 'self'");
+        ft_static_site_free(site);
+    }
 }
 
 Test(static_files, a_missing_root_is_refused_and_no_site_serves_nothing)
 {
     char err[256];
-    cr_assert_null(ft_static_site_open("/nonexistent/ft-web", "", err, sizeof err));
+    const struct ft_static_payments none = { 0 };
+    cr_assert_null(ft_static_site_open("/nonexistent/ft-web", &none, err, sizeof err));
     cr_assert_not_null(strstr(err, "/nonexistent/ft-web"));
-    cr_assert_null(ft_static_site_open("/etc/passwd", "", err, sizeof err));
+    cr_assert_null(ft_static_site_open("/etc/passwd", &none, err, sizeof err));
     struct ft_static_answer a = serve(NULL, "GET", "/", NULL);
     cr_assert_eq(a.status, 404);
 }
