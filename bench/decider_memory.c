@@ -45,7 +45,7 @@ int main(int argc, char **argv)
             struct ft_command cmd = { .type = FT_CMD_RESERVE, .ts_ms = 1000 + offset, .schedule_id = schedule,
                                       .user_id = 1 + offset, .hold_seconds = 300, .quantity = 1,
                                       .grade = FT_GRADE_ANY };
-            memcpy(cmd.token, "AAAAAAAAAAAAAAAAAAAAAA", FT_REQUEST_TOKEN_SIZE);
+            memcpy(cmd.token, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", FT_REQUEST_TOKEN_SIZE);
             if (ft_decide(decider, &cmd, offset++, &batch) != FT_DECIDED)
                 return EXIT_FAILURE;
             ft_batch_clear(&batch);

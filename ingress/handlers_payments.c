@@ -249,10 +249,12 @@ void ft_handle_payment_prepare(struct ft_app *app, const struct ft_request *req,
     }
     enum ft_store_result result = FT_STORE_OK;
     if (!o.prepared) {
-        /* Ours and unguessable: a deployment reset can never make it collide with an old order. */
+        /* Ours and unguessable (the token's random part): a deployment reset can never make it
+         * collide with an old order. */
         char merchant_uid[FT_MERCHANT_UID_SIZE], nonce[FT_REQUEST_TOKEN_SIZE];
         ft_request_token_new(nonce);
-        snprintf(merchant_uid, sizeof merchant_uid, "ft-%" PRId64 "-%.12s", o.reservation_id, nonce);
+        snprintf(merchant_uid, sizeof merchant_uid, "ft-%" PRId64 "-%.12s", o.reservation_id,
+                 nonce + FT_REQUEST_TOKEN_TIME_CHARS);
         result = ft_store_payment_prepare(db, o.reservation_id, merchant_uid);
     }
     char *json = NULL;

@@ -339,7 +339,7 @@ void ft_handle_reservation_request_get(struct ft_app *app, const struct ft_reque
     const char *slash = strrchr(req->path, '/');
     const char *token = slash != NULL ? slash + 1 : "";
     if (!ft_request_token_valid(token)) { /* like a path id that is not a number */
-        ft_respond_fail(resp, 400, "INVALID_ID", "a request token is 22 characters of A-Z, a-z, 0-9, - and _");
+        ft_respond_fail(resp, 400, "INVALID_ID", "a request token is 34 characters of A-Z, a-z, 0-9, - and _");
         return;
     }
     struct ft_token_view view;

@@ -25,7 +25,7 @@ enum entry_state {
 
 #define FLAG_EXACT 1u /* offset read from the log, not estimated */
 
-/* One token: 128 bytes. */
+/* One token: 144 bytes, of which 35 are the token itself. */
 struct entry {
     char token[FT_REQUEST_TOKEN_SIZE];
     uint8_t state; /* enum entry_state */
@@ -44,7 +44,7 @@ struct entry {
     int64_t seat_ids[FT_SEATS_PER_REQUEST_MAX];
 };
 
-_Static_assert(sizeof(struct entry) == 128, "a token's record is meant to take 128 bytes");
+_Static_assert(sizeof(struct entry) == 144, "a token's record is meant to take 144 bytes");
 
 struct partition_state {
     int64_t next_offset; /* the writer's: everything before it is decided */

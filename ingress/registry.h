@@ -13,7 +13,7 @@
  * sooner when room is needed; waiting tokens the writer has passed are forgotten too.
  * A forgotten token's outcome is in PostgreSQL (request_outcomes).
  *
- * Memory: 128 bytes per token held, plus a fixed index of 8 bytes per place of capacity
+ * Memory: 144 bytes per token held, plus a fixed index of 8 bytes per place of capacity
  * (ft_registry_stats reports the total). Thread-safe (one mutex; every call is O(1)
  * except ft_registry_sweep, which is bounded by its budget). Pure: no I/O, no clock.
  */

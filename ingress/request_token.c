@@ -1,16 +1,23 @@
 #include "request_token.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "ft/clock.h"
 
 #define TOKEN_BYTES 16
 
 void ft_request_token_new(char out[FT_REQUEST_TOKEN_SIZE])
 {
+    /* Hex sorts in byte order; 48 bits of milliseconds last until the year 10889. */
+    snprintf(out, FT_REQUEST_TOKEN_TIME_CHARS + 1, "%012llx",
+             (unsigned long long)ft_clock_wall_ms() & 0xFFFFFFFFFFFFULL);
     unsigned char random[TOKEN_BYTES];
     randombytes_buf(random, sizeof random);
     /* 16 bytes are 22 characters without padding; the buffer holds them and the NUL. */
-    sodium_bin2base64(out, FT_REQUEST_TOKEN_SIZE, random, sizeof random, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_bin2base64(out + FT_REQUEST_TOKEN_TIME_CHARS, FT_REQUEST_TOKEN_SIZE - FT_REQUEST_TOKEN_TIME_CHARS, random,
+                      sizeof random, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 }
 
 bool ft_request_token_valid(const char *text)

@@ -13,13 +13,14 @@
 #define FT_IDEMPOTENCY_KEY_MAX 128
 
 /*
- * Writes a new token into out: 16 random bytes (libsodium) as 22 characters of
- * base64url without padding, NUL-terminated. Unguessable, so it may travel in a URL.
+ * Writes a new token into out: the wall-clock millisecond as 12 hex digits, then 16
+ * random bytes (libsodium) as 22 characters of base64url without padding,
+ * NUL-terminated. Unguessable, so it may travel in a URL.
  * libsodium must be initialised (sodium_init) before.
  */
 void ft_request_token_new(char out[FT_REQUEST_TOKEN_SIZE]);
 
-/* True when text has the shape of a token: exactly 22 characters of A-Z a-z 0-9 - _. */
+/* True when text has the shape of a token: exactly 34 characters of A-Z a-z 0-9 - _. */
 bool ft_request_token_valid(const char *text);
 
 /* True when key is 1..FT_IDEMPOTENCY_KEY_MAX printable ASCII characters (space to ~). */

@@ -33,7 +33,7 @@
 
 #define RESERVE_PATH "/api/v1/reservations"
 #define POLL_PREFIX "/api/v1/reservations/requests/"
-#define TOKEN_LEN 22
+#define TOKEN_LEN 34
 #define POLL_RETRY_MS 500 /* after a poll that failed */
 #define REJECT_CODES_MAX 16
 #define UNRESOLVED_LISTED 20

@@ -254,19 +254,19 @@ def test_another_users_token_is_404_like_an_unknown_one(api, user, schedule):
     token = resp.body["token"]
     stranger = new_user(api)
     theirs = assert_error(api.get(poll_path(token), token=stranger.token), 404, "NOT_FOUND")
-    unknown = assert_error(api.get(poll_path("A" * 22), token=stranger.token), 404, "NOT_FOUND")
+    unknown = assert_error(api.get(poll_path("A" * 34), token=stranger.token), 404, "NOT_FOUND")
     assert theirs["message"] == unknown["message"], "nothing tells a stranger the token exists"
     assert api.get(poll_path(token), token=user.token).status_code == 200
 
 
-@pytest.mark.parametrize("token", ["short", "A" * 23, "A" * 21 + "=", "A" * 21 + "."],
+@pytest.mark.parametrize("token", ["short", "A" * 35, "A" * 33 + "=", "A" * 33 + "."],
                          ids=["short", "long", "padding", "dot"])
 def test_malformed_token_is_400(api, user, token):
     assert_error(api.get(poll_path(token), token=user.token), 400, "INVALID_ID")
 
 
 def test_polling_needs_a_login(api):
-    assert_error(api.get(poll_path("A" * 22)), 401, "AUTH_REQUIRED")
+    assert_error(api.get(poll_path("A" * 34)), 401, "AUTH_REQUIRED")
 
 
 # --- Idempotency-Key ---------------------------------------------------------------------
@@ -302,7 +302,7 @@ def test_a_key_whose_request_never_reached_kafka_is_taken_over(api, user, schedu
     key = "orphan-" + uuid.uuid4().hex
     body = {"scheduleId": schedule["id"], "quantity": 1}
     db.rows("INSERT INTO idempotency_keys (user_id, key, token) VALUES (%s, %s, %s) RETURNING key",
-            user.id, key, "B" * 22)
+            user.id, key, "B" * 34)
     before = kafka.ends(COMMANDS)
     resp = reserve(api, user, body, **{"Idempotency-Key": key})
     assert_error(resp, 409, "REQUEST_IN_PROGRESS")
@@ -312,7 +312,7 @@ def test_a_key_whose_request_never_reached_kafka_is_taken_over(api, user, schedu
             " RETURNING key", user.id, key)
     resp = reserve(api, user, body, **{"Idempotency-Key": key})
     assert resp.status_code == 202, describe(resp)
-    assert resp.body["token"] != "B" * 22
+    assert resp.body["token"] != "B" * 34
     assert sum(kafka.ends(COMMANDS).values()) == sum(before.values()) + 1
     again = reserve(api, user, body, **{"Idempotency-Key": key})
     assert again.status_code == 202 and again.body["token"] == resp.body["token"]

@@ -4,7 +4,7 @@
 
 #include "ft/command.h"
 
-#define TOKEN "AbCdEfGhIjKlMnOpQr-_09" /* 22 characters of base64url */
+#define TOKEN "019ab3c4d5e6AbCdEfGhIjKlMnOpQr-_09" /* 12 hex digits of time, 22 characters of base64url */
 
 static struct ft_command reserve_base(void)
 {
@@ -267,7 +267,7 @@ Test(command, decode_accepts_the_limits)
         "{\"v\":1,\"type\":\"EXPIRE\",\"ts\":253402300799999,\"scheduleId\":3,\"reservationId\":5}", /* the last ms of 9999 */
         RES_HEAD RES_TOKEN "\"holdSeconds\":86400,\"quantity\":4,\"grade\":\"A\"}",
         RES_HEAD RES_TOKEN "\"holdSeconds\":300,\"seatIds\":[1,2,3,4]}",
-        RES_HEAD "\"token\":\"____------____------__\",\"holdSeconds\":300,\"seatIds\":[9223372036854775807]}",
+        RES_HEAD "\"token\":\"____------____------____------____\",\"holdSeconds\":300,\"seatIds\":[9223372036854775807]}",
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         struct ft_command cmd;

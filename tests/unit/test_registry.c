@@ -9,7 +9,7 @@ static const unsigned char key[FT_REGISTRY_KEY_SIZE] = "0123456789abcdef";
 /* A token-shaped name for number i. */
 static void token_for(int i, char out[FT_REQUEST_TOKEN_SIZE])
 {
-    snprintf(out, FT_REQUEST_TOKEN_SIZE, "tok%019d", i);
+    snprintf(out, FT_REQUEST_TOKEN_SIZE, "tok%031d", i);
 }
 
 static struct ft_outcome held(const char *token, int64_t offset)
@@ -25,9 +25,9 @@ Test(registry, position_counts_the_commands_ahead)
 {
     struct ft_registry *reg = ft_registry_new(100, 1000, key);
     cr_assert_not_null(reg);
-    cr_assert_eq(ft_registry_add(reg, "AAAAAAAAAAAAAAAAAAAAAA", 5, 9, 1, 40, 0), FT_REGISTRY_ADDED);
+    cr_assert_eq(ft_registry_add(reg, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 5, 9, 1, 40, 0), FT_REGISTRY_ADDED);
     struct ft_token_view v;
-    cr_assert(ft_registry_find(reg, "AAAAAAAAAAAAAAAAAAAAAA", &v));
+    cr_assert(ft_registry_find(reg, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &v));
     cr_assert_eq(v.state, FT_TOKEN_WAITING);
     cr_assert_eq(v.user_id, 5);
     cr_assert_eq(v.schedule_id, 9);
@@ -35,21 +35,21 @@ Test(registry, position_counts_the_commands_ahead)
     cr_assert_eq(v.position, 40, "no progress yet: every earlier offset is ahead");
     cr_assert(v.offset_exact);
     ft_registry_progress(reg, 1, 30, 250.0);
-    cr_assert(ft_registry_find(reg, "AAAAAAAAAAAAAAAAAAAAAA", &v));
+    cr_assert(ft_registry_find(reg, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &v));
     cr_assert_eq(v.position, 10);
     cr_assert_float_eq(v.rate_per_sec, 250.0, 1e-9);
     ft_registry_progress(reg, 0, 1000, 0); /* another partition changes nothing here */
-    cr_assert(ft_registry_find(reg, "AAAAAAAAAAAAAAAAAAAAAA", &v));
+    cr_assert(ft_registry_find(reg, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &v));
     cr_assert_eq(v.position, 10);
     ft_registry_progress(reg, 1, 20, 0); /* progress never moves back */
     cr_assert_eq(ft_registry_next_offset(reg, 1), 30);
     ft_registry_progress(reg, 1, 40, 0);
-    cr_assert(ft_registry_find(reg, "AAAAAAAAAAAAAAAAAAAAAA", &v));
+    cr_assert(ft_registry_find(reg, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &v));
     cr_assert_eq(v.state, FT_TOKEN_WAITING);
     cr_assert_eq(v.position, 0, "the writer decides it next");
     cr_assert_float_eq(v.rate_per_sec, 250.0, 1e-9, "a progress without rate keeps the last one");
     ft_registry_progress(reg, 1, 41, 0);
-    cr_assert(ft_registry_find(reg, "AAAAAAAAAAAAAAAAAAAAAA", &v));
+    cr_assert(ft_registry_find(reg, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &v));
     cr_assert_eq(v.state, FT_TOKEN_IN_STORE, "passed without an outcome here: PostgreSQL has it");
     ft_registry_free(reg);
 }
@@ -57,7 +57,7 @@ Test(registry, position_counts_the_commands_ahead)
 Test(registry, outcomes_replace_waiting)
 {
     struct ft_registry *reg = ft_registry_new(100, 1000, key);
-    const char *a = "aaaaaaaaaaaaaaaaaaaaaa", *b = "bbbbbbbbbbbbbbbbbbbbbb";
+    const char *a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", *b = "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb";
     cr_assert_eq(ft_registry_add(reg, a, 5, 9, 1, 3, 0), FT_REGISTRY_ADDED);
     cr_assert_eq(ft_registry_add(reg, b, 5, 9, 1, 4, 0), FT_REGISTRY_ADDED);
     struct ft_outcome o = held(a, 3);
@@ -80,16 +80,16 @@ Test(registry, outcomes_replace_waiting)
     ft_registry_progress(reg, 1, 100, 0);
     cr_assert(ft_registry_find(reg, a, &v));
     cr_assert_eq(v.state, FT_TOKEN_HELD, "a decided token stays decided whatever the progress");
-    struct ft_outcome stranger = held("cccccccccccccccccccccc", 7);
+    struct ft_outcome stranger = held("cccccccccccccccccccccccccccccccccc", 7);
     cr_assert_not(ft_registry_decide(reg, &stranger, 10), "outcomes of unknown tokens are not kept");
-    cr_assert_not(ft_registry_find(reg, "cccccccccccccccccccccc", &v));
+    cr_assert_not(ft_registry_find(reg, "cccccccccccccccccccccccccccccccccc", &v));
     ft_registry_free(reg);
 }
 
 Test(registry, the_same_token_twice_is_one_token)
 {
     struct ft_registry *reg = ft_registry_new(100, 1000, key);
-    const char *a = "aaaaaaaaaaaaaaaaaaaaaa";
+    const char *a = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
     cr_assert_eq(ft_registry_add(reg, a, 5, 9, 2, 8, 0), FT_REGISTRY_ADDED); /* delivery report */
     cr_assert_eq(ft_registry_add(reg, a, 5, 9, 2, 8, 1), FT_REGISTRY_KNOWN); /* the tail, later */
     struct ft_registry_stats stats;
@@ -103,33 +103,33 @@ Test(registry, a_token_the_writer_passed_is_not_kept)
 {
     struct ft_registry *reg = ft_registry_new(100, 1000, key);
     ft_registry_progress(reg, 0, 50, 0);
-    cr_assert_eq(ft_registry_add(reg, "aaaaaaaaaaaaaaaaaaaaaa", 5, 9, 0, 49, 0), FT_REGISTRY_PASSED);
-    cr_assert_eq(ft_registry_add(reg, "bbbbbbbbbbbbbbbbbbbbbb", 5, 9, 0, 50, 0), FT_REGISTRY_ADDED);
+    cr_assert_eq(ft_registry_add(reg, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 5, 9, 0, 49, 0), FT_REGISTRY_PASSED);
+    cr_assert_eq(ft_registry_add(reg, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 5, 9, 0, 50, 0), FT_REGISTRY_ADDED);
     cr_assert_eq(ft_registry_add(reg, "short", 5, 9, 0, 50, 0), FT_REGISTRY_INVALID);
-    cr_assert_eq(ft_registry_add(reg, "cccccccccccccccccccccc", 5, 9, FT_REGISTRY_PARTITIONS_MAX, 50, 0),
+    cr_assert_eq(ft_registry_add(reg, "cccccccccccccccccccccccccccccccccc", 5, 9, FT_REGISTRY_PARTITIONS_MAX, 50, 0),
                  FT_REGISTRY_INVALID);
-    cr_assert_eq(ft_registry_add(reg, "cccccccccccccccccccccc", 5, 9, -1, 50, 0), FT_REGISTRY_INVALID);
+    cr_assert_eq(ft_registry_add(reg, "cccccccccccccccccccccccccccccccccc", 5, 9, -1, 50, 0), FT_REGISTRY_INVALID);
     ft_registry_free(reg);
 }
 
 Test(registry, an_unknown_offset_is_estimated_and_the_position_never_grows)
 {
     struct ft_registry *reg = ft_registry_new(100, 1000, key);
-    cr_assert_eq(ft_registry_add(reg, "aaaaaaaaaaaaaaaaaaaaaa", 1, 9, 3, 10, 0), FT_REGISTRY_ADDED);
+    cr_assert_eq(ft_registry_add(reg, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, 9, 3, 10, 0), FT_REGISTRY_ADDED);
     /* a delivery report without offset: estimated after the latest offset seen (10) */
-    cr_assert_eq(ft_registry_add(reg, "bbbbbbbbbbbbbbbbbbbbbb", 1, 9, 3, -1, 0), FT_REGISTRY_ADDED);
+    cr_assert_eq(ft_registry_add(reg, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 1, 9, 3, -1, 0), FT_REGISTRY_ADDED);
     struct ft_token_view v;
-    cr_assert(ft_registry_find(reg, "bbbbbbbbbbbbbbbbbbbbbb", &v));
+    cr_assert(ft_registry_find(reg, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", &v));
     cr_assert_not(v.offset_exact);
     cr_assert_eq(v.position, 11);
     /* the tail reads the real offset, further back than estimated */
-    cr_assert_eq(ft_registry_add(reg, "bbbbbbbbbbbbbbbbbbbbbb", 1, 9, 3, 15, 0), FT_REGISTRY_KNOWN);
-    cr_assert(ft_registry_find(reg, "bbbbbbbbbbbbbbbbbbbbbb", &v));
+    cr_assert_eq(ft_registry_add(reg, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 1, 9, 3, 15, 0), FT_REGISTRY_KNOWN);
+    cr_assert(ft_registry_find(reg, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", &v));
     cr_assert(v.offset_exact);
     cr_assert_eq(v.offset, 15);
     cr_assert_eq(v.position, 11, "a position once told is a ceiling");
     ft_registry_progress(reg, 3, 6, 0);
-    cr_assert(ft_registry_find(reg, "bbbbbbbbbbbbbbbbbbbbbb", &v));
+    cr_assert(ft_registry_find(reg, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", &v));
     cr_assert_eq(v.position, 9, "exact again once the real distance is smaller");
     ft_registry_free(reg);
 }
@@ -255,7 +255,7 @@ Test(registry, memory_per_token_is_at_most_300_bytes)
     struct ft_registry_stats stats;
     ft_registry_stats(reg, &stats);
     cr_assert_eq(stats.tokens, N);
-    cr_assert_eq(stats.entry_bytes, 128);
+    cr_assert_eq(stats.entry_bytes, 144);
     double per_token = (double)stats.bytes / N;
     cr_log_info("registry: %zu bytes for %d tokens, %.1f bytes per token", stats.bytes, N, per_token);
     cr_assert_leq(per_token, 300.0, "%.1f bytes per token", per_token);
@@ -266,10 +266,10 @@ Test(registry, saturated_only_when_every_place_waits)
 {
     struct ft_registry *reg = ft_registry_new(2, 0, key);
     cr_assert_not(ft_registry_saturated(reg));
-    cr_assert_eq(ft_registry_add(reg, "aaaaaaaaaaaaaaaaaaaaaa", 1, 9, 0, 0, 0), FT_REGISTRY_ADDED);
-    cr_assert_eq(ft_registry_add(reg, "bbbbbbbbbbbbbbbbbbbbbb", 1, 9, 0, 1, 0), FT_REGISTRY_ADDED);
+    cr_assert_eq(ft_registry_add(reg, "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 1, 9, 0, 0, 0), FT_REGISTRY_ADDED);
+    cr_assert_eq(ft_registry_add(reg, "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb", 1, 9, 0, 1, 0), FT_REGISTRY_ADDED);
     cr_assert(ft_registry_saturated(reg));
-    struct ft_outcome o = held("aaaaaaaaaaaaaaaaaaaaaa", 0);
+    struct ft_outcome o = held("aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0);
     cr_assert(ft_registry_decide(reg, &o, 0));
     cr_assert_not(ft_registry_saturated(reg), "a decided token can make room");
     ft_registry_free(reg);

@@ -1,22 +1,56 @@
 #include <criterion/criterion.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "ft/clock.h"
 
 #include "request_token.h"
 
-Test(request_token, is_22_characters_of_base64url)
+#define ALPHABET "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+#define TIME_CHARS FT_REQUEST_TOKEN_TIME_CHARS
+
+Test(request_token, is_time_in_hex_then_22_characters_of_base64url)
 {
     cr_assert_geq(sodium_init(), 0);
     for (int i = 0; i < 1000; i++) {
         char token[FT_REQUEST_TOKEN_SIZE];
         memset(token, '#', sizeof token);
         ft_request_token_new(token);
-        cr_assert_eq(strlen(token), 22);
+        cr_assert_eq(strlen(token), 34);
         cr_assert(ft_request_token_valid(token), "%s", token);
-        cr_assert_eq(strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), 22);
+        cr_assert_geq(strspn(token, "0123456789abcdef"), TIME_CHARS, "%s", token);
+        cr_assert_eq(strspn(token + TIME_CHARS, ALPHABET), 22);
         /* 16 bytes: the last character carries 2 bits, the other 4 are zero */
-        cr_assert(strchr("AQgw", token[21]) != NULL, "%s", token);
+        cr_assert(strchr("AQgw", token[33]) != NULL, "%s", token);
     }
+}
+
+Test(request_token, starts_with_the_millisecond_it_was_issued)
+{
+    int64_t before = ft_clock_wall_ms();
+    char token[FT_REQUEST_TOKEN_SIZE];
+    ft_request_token_new(token);
+    int64_t after = ft_clock_wall_ms();
+    char hex[TIME_CHARS + 1];
+    memcpy(hex, token, TIME_CHARS);
+    hex[TIME_CHARS] = '\0';
+    long long issued = strtoll(hex, NULL, 16);
+    cr_assert(issued >= before && issued <= after, "%lld not in [%lld, %lld]", issued, (long long)before,
+              (long long)after);
+}
+
+/* What the time in front is for: tokens issued later sort after, byte for byte. */
+Test(request_token, later_tokens_sort_after_earlier_ones)
+{
+    cr_assert_geq(sodium_init(), 0);
+    char earlier[FT_REQUEST_TOKEN_SIZE], later[FT_REQUEST_TOKEN_SIZE];
+    ft_request_token_new(earlier);
+    int64_t issued = ft_clock_wall_ms();
+    while (ft_clock_wall_ms() <= issued + 1)
+        ; /* the next millisecond but one */
+    ft_request_token_new(later);
+    cr_assert_lt(strcmp(earlier, later), 0, "%s !< %s", earlier, later);
 }
 
 Test(request_token, carries_128_random_bits)
@@ -25,10 +59,10 @@ Test(request_token, carries_128_random_bits)
     char a[FT_REQUEST_TOKEN_SIZE], b[FT_REQUEST_TOKEN_SIZE];
     ft_request_token_new(a);
     ft_request_token_new(b);
-    cr_assert_str_neq(a, b);
+    cr_assert_str_neq(a + TIME_CHARS, b + TIME_CHARS);
     unsigned char raw[32];
     size_t len = 0;
-    cr_assert_eq(sodium_base642bin(raw, sizeof raw, a, strlen(a), NULL, &len, NULL,
+    cr_assert_eq(sodium_base642bin(raw, sizeof raw, a + TIME_CHARS, strlen(a + TIME_CHARS), NULL, &len, NULL,
                                    sodium_base64_VARIANT_URLSAFE_NO_PADDING),
                  0);
     cr_assert_eq(len, 16);
@@ -36,16 +70,17 @@ Test(request_token, carries_128_random_bits)
 
 Test(request_token, shape_check)
 {
-    cr_assert(ft_request_token_valid("AAAAAAAAAAAAAAAAAAAAAA"));
-    cr_assert(ft_request_token_valid("-_-_-_-_-_-_-_-_-_-_-_"));
+    cr_assert(ft_request_token_valid("019ab3c4d5e6AAAAAAAAAAAAAAAAAAAAAA"));
+    cr_assert(ft_request_token_valid("-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_-_"));
     cr_assert_not(ft_request_token_valid(NULL));
     cr_assert_not(ft_request_token_valid(""));
-    cr_assert_not(ft_request_token_valid("AAAAAAAAAAAAAAAAAAAAA"), "21");
-    cr_assert_not(ft_request_token_valid("AAAAAAAAAAAAAAAAAAAAAAA"), "23");
-    cr_assert_not(ft_request_token_valid("AAAAAAAAAAAAAAAAAAAAA="));
-    cr_assert_not(ft_request_token_valid("AAAAAAAAAAAAAAAAAAAAA+"));
-    cr_assert_not(ft_request_token_valid("AAAAAAAAAA AAAAAAAAAAA"));
-    cr_assert_not(ft_request_token_valid("../../../../etc/passwd"));
+    cr_assert_not(ft_request_token_valid("AAAAAAAAAAAAAAAAAAAAAA"), "22: the shape before the time was in front");
+    cr_assert_not(ft_request_token_valid("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), "33");
+    cr_assert_not(ft_request_token_valid("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"), "35");
+    cr_assert_not(ft_request_token_valid("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="));
+    cr_assert_not(ft_request_token_valid("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA+"));
+    cr_assert_not(ft_request_token_valid("AAAAAAAAAAAAAAAAA AAAAAAAAAAAAAAAA"));
+    cr_assert_not(ft_request_token_valid("../../../../etc/passwd/../../../.."));
 }
 
 Test(request_token, idempotency_keys)
