@@ -120,8 +120,8 @@ export async function renderHeld(main, { id }, ctx) {
     } catch (error) {
       progress.textContent = '';
       if (error.name === 'AbortError') throw error;
-      if (error instanceof CheckoutCancelled) return setBusy(false);
-      if (error instanceof CheckoutUnavailable) errorEl.textContent = error.message;
+      if (error instanceof CheckoutCancelled) errorEl.textContent = error.message ? t('pay.notMadeBecause', { reason: error.message }) : t('pay.notMade');
+      else if (error instanceof CheckoutUnavailable) errorEl.textContent = error.message;
       else if (error instanceof ApiError && error.code === 'RESERVATION_NOT_HELD') return expired();
       else errorEl.textContent = errorText(error);
     }
