@@ -12,6 +12,12 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 const require = createRequire(path.join(process.env.FT_BROWSER_DEPS || here, 'package.json'));
 const { chromium } = require('playwright-core');
 
+// PortOne's browser SDK as the page loads it (web/checkout.js), and the test double that
+// stands in for it (portone-sdk-double.js); the double talks to PortOne's service origin.
+const PORTONE_SDK_URL = 'https://cdn.iamport.kr/v1/iamport.js';
+const PORTONE_SDK_DOUBLE = fs.readFileSync(path.join(here, 'portone-sdk-double.js'), 'utf8');
+const PORTONE_SERVICE = 'https://service.iamport.kr';
+
 export const ARTIFACTS = process.env.FT_BROWSER_ARTIFACTS || path.join(REPO, 'build', 'browser-artifacts');
 export const DESKTOP = { viewport: { width: 1100, height: 900 }, locale: 'en-US' };
 export const PHONE = { viewport: { width: 390, height: 844 }, locale: 'ko-KR', isMobile: true, hasTouch: true, deviceScaleFactor: 2 };
@@ -36,6 +42,9 @@ export class Buyer {
     buyer.page.setDefaultTimeout(20000);
     buyer.errors = [];
     buyer.page.on('pageerror', (error) => buyer.errors.push(error));
+    buyer.page.on('console', (message) => {
+      if (message.type() === 'error' && message.text().includes('Content Security Policy')) buyer.errors.push(message.text());
+    });
     buyer.shots = Shots.for(test);
     await buyer.page.goto(`${stack.base}/`);
     return buyer;
@@ -44,9 +53,42 @@ export class Buyer {
   /** A new account's browser, logged in and on the stack's seat map. */
   static async atSeatMap(browser, stack, test, who, options = DESKTOP) {
     const buyer = await Buyer.open(browser, stack, test, who, options);
-    await buyer.logIn(await stack.user(who));
+    buyer.account = await stack.user(who);
+    await buyer.logIn(buyer.account);
     await buyer.openSeatMap();
     return buyer;
+  }
+
+  /**
+   * Stands in for PortOne on the internet, for a page that pays with PortOne's SDK: the
+   * SDK's script is answered with the test double, or refused like an unreachable host
+   * when sdkReachable is false; the double's POST /__control/payments at PortOne's service
+   * origin goes to the stack's PortOne imitation, and nothing else there answers. Again
+   * with other options: replaces the routes.
+   */
+  async routePortOne({ sdkReachable = true } = {}) {
+    await this.context.unroute(PORTONE_SDK_URL);
+    await this.context.route(PORTONE_SDK_URL, (route) => (sdkReachable
+      ? route.fulfill({ status: 200, contentType: 'text/javascript; charset=utf-8', body: PORTONE_SDK_DOUBLE })
+      : route.abort('namenotresolved')));
+    const service = `${PORTONE_SERVICE}/**`;
+    await this.context.unroute(service);
+    await this.context.route(service, async (route) => {
+      const request = route.request();
+      const cors = { 'Access-Control-Allow-Origin': this.stack.base, Vary: 'Origin' };
+      if (request.method() !== 'POST' || new URL(request.url()).pathname !== '/__control/payments') {
+        return route.fulfill({ status: 404, headers: cors, body: '' });
+      }
+      const upstream = await fetch(`${this.stack.portone.url}/__control/payments`, {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: request.postData(),
+      });
+      return route.fulfill({ status: upstream.status, contentType: 'application/json', headers: cors, body: await upstream.text() });
+    });
+  }
+
+  /** What the page asked of PortOne's SDK double: {inits, requests}. */
+  async portoneCalls() {
+    return this.page.evaluate(() => window.__portoneDouble ?? null);
   }
 
   async shot(step) {

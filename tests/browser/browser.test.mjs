@@ -1,7 +1,9 @@
 // The buyer's page (web/) in a real browser against a real stack (stack.mjs): a purchase
 // from the concert list to a PAID reservation, the best seats of a grade and a cancel,
 // two browsers racing for one seat, a reload in the waiting room, a place in line that
-// counts down while the worker works through the line, and a hold that expires on screen.
+// counts down while the worker works through the line, a hold that expires on screen, and
+// the production checkout with PortOne's browser SDK (a test double of it, served in place
+// of https://cdn.iamport.kr/v1/iamport.js): paid, closed by the buyer, and not loading.
 // Screenshots of every step: $FT_BROWSER_ARTIFACTS/<test>/ (run.sh: <build>/browser-artifacts).
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -304,6 +306,111 @@ describe('on a stack with 8-second holds', () => {
     await page.getByTestId('status').first().waitFor();
     assert.equal(await page.getByTestId('status').first().getAttribute('data-status'), 'EXPIRED');
     await buyer.shot('my-reservations');
+    await buyer.close();
+  });
+});
+
+describe("on a stack that pays with PortOne's browser SDK", () => {
+  const MERCHANT_CODE = 'imp12345678';
+  const on = withStack('portone-sdk', { merchantCode: MERCHANT_CODE, pg: 'html5_inicis' });
+
+  /**
+   * A new buyer (PortOne stood in for as routePortOne(options) says) holds seat `number` of
+   * row 1 and presses Pay; resolves {buyer, page, id} with the reservation's id.
+   */
+  async function holdAndPay(test, who, number, options) {
+    const buyer = await Buyer.atSeatMap(on.browser, on.stack, test, who);
+    await buyer.routePortOne(options);
+    const { page } = buyer;
+    const seat = await on.stack.seat(1, number);
+    await buyer.seatButton(seat.id).click();
+    await page.getByTestId('reserve').click();
+    await page.getByTestId('countdown').waitFor();
+    await buyer.shot('held');
+    await page.getByTestId('pay').click();
+    return { buyer, page, id: Number(new URL(page.url()).hash.split('/').pop()) };
+  }
+
+  async function reservationStatus(buyer, id) {
+    const { items } = await buyer.stack.expect(200, 'GET', '/api/v1/reservations/my', { token: buyer.account.token });
+    return items.find((r) => r.id === id)?.status;
+  }
+
+  /** The imitation's payments for the reservation's order. */
+  async function paymentsAtPortOne(stack, merchantUid) {
+    const all = await (await fetch(`${stack.portone.url}/__control/payments`)).json();
+    return all.payments.filter((p) => p.merchant_uid === merchantUid);
+  }
+
+  test('the page says portone and its policy lets PortOne in, and only PortOne', TIMEOUT, async () => {
+    const { stack } = on;
+    const config = await (await fetch(`${stack.base}/web/config.json`)).json();
+    assert.deepEqual(config.payments, { provider: 'portone', checkoutUrl: null, merchantCode: MERCHANT_CODE, pg: 'html5_inicis' });
+    const policy = (await fetch(`${stack.base}/`)).headers.get('content-security-policy');
+    assert.match(policy, /script-src 'self' https:\/\/cdn\.iamport\.kr;/);
+    assert.doesNotMatch(policy, new RegExp(stack.portone.url.replace(/[.:/]/g, '\\$&')), 'the page never talks to the server\'s PortOne');
+  });
+
+  test("a purchase paid with PortOne's SDK and verified by the server: PAID", TIMEOUT, async () => {
+    const { stack } = on;
+    const { buyer, page, id } = await holdAndPay('portone-sdk-purchase', 'sdk-buyer', 1);
+    const sdkWindow = page.getByRole('dialog', { name: 'PortOne test double' });
+    await sdkWindow.waitFor();
+    await buyer.shot('portone-window');
+    await sdkWindow.getByRole('button', { name: 'Pay' }).click();
+    await page.getByTestId('paid').waitFor();
+    await buyer.shot('paid');
+
+    const { inits, requests } = await buyer.portoneCalls();
+    assert.deepEqual(inits, [MERCHANT_CODE]);
+    assert.equal(requests.length, 1);
+    const [asked] = requests;
+    assert.equal(asked.pg, 'html5_inicis');
+    assert.equal(asked.pay_method, 'card');
+    assert.equal(asked.amount, 165000);
+    assert.equal(asked.buyer_email, buyer.account.email);
+    assert.match(asked.name, /\S/);
+    assert.equal(await reservationStatus(buyer, id), 'PAID');
+    assert.equal((await stack.seat(1, 1)).status, 'SOLD');
+    const [payment] = await paymentsAtPortOne(stack, asked.merchant_uid);
+    assert.equal(payment.status, 'paid');
+    assert.equal(payment.amount, 165000);
+    await buyer.close();
+  });
+
+  test("closing PortOne's window leaves the hold unpaid and says so", TIMEOUT, async () => {
+    const { stack } = on;
+    const { buyer, page, id } = await holdAndPay('portone-sdk-closed', 'sdk-quitter', 2);
+    const sdkWindow = page.getByRole('dialog', { name: 'PortOne test double' });
+    await sdkWindow.getByRole('button', { name: 'Close the window' }).click();
+    const said = page.getByTestId('pay-error');
+    await said.filter({ hasText: 'The payment was not made' }).waitFor();
+    assert.match(await said.textContent(), /the buyer closed the payment window/, "the PG's message is shown");
+    assert.equal(await said.getAttribute('role'), 'alert');
+    await buyer.shot('closed');
+    assert.ok(await page.getByTestId('pay').isEnabled(), 'the hold can still be paid');
+    await page.getByTestId('countdown').waitFor();
+    assert.equal(await reservationStatus(buyer, id), 'HELD');
+    assert.equal((await stack.seat(1, 2)).status, 'HELD');
+    const [asked] = (await buyer.portoneCalls()).requests;
+    assert.deepEqual((await paymentsAtPortOne(stack, asked.merchant_uid)).map((p) => p.status), ['failed']);
+    await buyer.close();
+  });
+
+  test("PortOne's SDK that does not load: a clear error, and paying works once it loads", TIMEOUT, async () => {
+    const { buyer, page, id } = await holdAndPay('portone-sdk-unreachable', 'sdk-offline', 3, { sdkReachable: false });
+    await page.getByTestId('pay-error').filter({ hasText: "PortOne's payment window could not be loaded" }).waitFor();
+    await buyer.shot('sdk-not-loaded');
+    assert.equal(await reservationStatus(buyer, id), 'HELD');
+    assert.ok(await page.getByTestId('pay').isEnabled(), 'the buyer may try again');
+
+    await buyer.routePortOne();
+    await page.getByTestId('pay').click();
+    await page.getByRole('dialog', { name: 'PortOne test double' }).getByRole('button', { name: 'Pay' }).click();
+    await page.getByTestId('paid').waitFor();
+    assert.equal(await page.getByTestId('pay-error').count(), 0, 'the error went with the hold box');
+    await buyer.shot('paid');
+    assert.equal(await reservationStatus(buyer, id), 'PAID');
     await buyer.close();
   });
 });

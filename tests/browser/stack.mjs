@@ -118,9 +118,12 @@ export class Stack {
   /**
    * Starts a stack named `name` (logs under logDir/name). holdSeconds: FT_HOLD_SECONDS.
    * The worker decides in batches of at most 10 commands, so that a paused and resumed
-   * worker moves the line in visible steps.
+   * worker moves the line in visible steps. The server verifies payments with the PortOne
+   * imitation; the page pays at the imitation's checkout, or with PortOne's browser SDK
+   * when merchantCode (FT_PORTONE_MERCHANT_CODE, and pg: FT_PORTONE_PG) is given — then
+   * the tests must stand in for PortOne's SDK (Buyer.routePortOne in browser.mjs).
    */
-  static async start(name, { holdSeconds = 300, logDir }) {
+  static async start(name, { holdSeconds = 300, logDir, merchantCode = '', pg = '' }) {
     const stack = new Stack();
     stack.name = name;
     stack.logDir = path.join(logDir, name);
@@ -140,6 +143,7 @@ export class Stack {
         FT_JWT_SECRET: JWT_SECRET, FT_HOLD_SECONDS: String(holdSeconds), FT_LOG_LEVEL: 'info',
         FT_PORTONE_BASE_URL: stack.portone.url, FT_PORTONE_IMP_KEY: IMP_KEY, FT_PORTONE_IMP_SECRET: IMP_SECRET,
         FT_PORTONE_TIMEOUT_MS: '2000', FT_REFUND_RETRY_MAX_SECONDS: '1',
+        FT_PORTONE_MERCHANT_CODE: merchantCode, FT_PORTONE_PG: pg,
         FT_HTTP_ADDR: '127.0.0.1', FT_HTTP_PORT: String(stack.port), FT_WEB_ROOT: path.join(REPO, 'web'),
         FT_WORKER_GROUP: `ft.browser.workers.${suffix}`, FT_WORKER_HTTP_PORT: '0', FT_WORKER_BATCH_MAX: '10',
         FT_EXPIRER_HTTP_PORT: '0', FT_EXPIRER_INTERVAL_MS: '200',
