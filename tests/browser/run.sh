@@ -13,6 +13,14 @@ deps="$build/browser-deps"
 for tool in node npm /usr/bin/chromium; do
   command -v "$tool" >/dev/null || { echo "browser tests: $tool is missing (deploy/local/install-deps.sh installs it)" >&2; exit 1; }
 done
+# The oldest Node they have run under: Debian 12's nodejs, 18.19 (playwright-core asks for
+# 18 or newer; the tests use node:test's describe and before/after hooks of later 18s).
+min_major=18 min_minor=19
+IFS=. read -r major minor _ <<<"$(node -p process.versions.node)"
+if ((major < min_major || (major == min_major && minor < min_minor))); then
+  echo "browser tests: node $(node --version) at $(command -v node) is too old; they need Node $min_major.$min_minor or newer (Debian 12's nodejs is $min_major.$min_minor)" >&2
+  exit 1
+fi
 mkdir -p "$deps"
 cp "$here/package.json" "$here/package-lock.json" "$deps/"
 (cd "$deps" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
