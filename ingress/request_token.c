@@ -22,9 +22,7 @@ void ft_request_token_new(char out[FT_REQUEST_TOKEN_SIZE])
 
 bool ft_request_token_valid(const char *text)
 {
-    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    return text != NULL && strlen(text) == FT_REQUEST_TOKEN_SIZE - 1 &&
-           strspn(text, alphabet) == FT_REQUEST_TOKEN_SIZE - 1;
+    return text != NULL && ft_request_token_shaped(text, strlen(text));
 }
 
 bool ft_idempotency_key_valid(const char *key)

@@ -89,121 +89,15 @@ size_t ft_command_encode(const struct ft_command *cmd, char *buf, size_t cap)
     return dump(doc, buf, cap);
 }
 
-static bool fail(char *err, size_t errlen, const char *why)
+bool ft_request_token_shaped(const char *text, size_t len)
 {
-    snprintf(err, errlen, "%s", why);
-    return false;
-}
-
-/* Reads a positive integer member. */
-static bool positive(const json_t *doc, const char *name, int64_t *out)
-{
-    const json_t *value = json_object_get(doc, name);
-    if (!json_is_integer(value) || json_integer_value(value) <= 0)
-        return false;
-    *out = (int64_t)json_integer_value(value);
-    return true;
-}
-
-static bool token_valid(const char *token)
-{
-    return token != NULL && strlen(token) == FT_REQUEST_TOKEN_SIZE - 1 &&
-           strspn(token, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") ==
-               FT_REQUEST_TOKEN_SIZE - 1;
-}
-
-static bool decode_reserve(const json_t *doc, struct ft_command *cmd, char *err, size_t errlen)
-{
-    const char *token = json_string_value(json_object_get(doc, "token"));
-    int64_t hold = 0;
-    if (!positive(doc, "userId", &cmd->user_id) || !token_valid(token) || !positive(doc, "holdSeconds", &hold) ||
-        hold > 86400)
-        return fail(err, errlen, "RESERVE needs userId, token and holdSeconds");
-    memcpy(cmd->token, token, FT_REQUEST_TOKEN_SIZE);
-    cmd->hold_seconds = (int32_t)hold;
-    const json_t *seats = json_object_get(doc, "seatIds");
-    if (seats != NULL) {
-        size_t count = json_array_size(seats);
-        if (!json_is_array(seats) || count < 1 || count > FT_SEATS_PER_REQUEST_MAX)
-            return fail(err, errlen, "seatIds must hold 1 to 4 ids");
-        for (size_t i = 0; i < count; i++) {
-            const json_t *id = json_array_get(seats, i);
-            if (!json_is_integer(id) || json_integer_value(id) <= 0)
-                return fail(err, errlen, "seatIds must hold positive integers");
-            cmd->seat_ids[i] = (int64_t)json_integer_value(id);
-        }
-        cmd->seat_count = (int32_t)count;
-        return true;
-    }
-    int64_t quantity = 0;
-    if (!positive(doc, "quantity", &quantity) || quantity > FT_SEATS_PER_REQUEST_MAX)
-        return fail(err, errlen, "RESERVE needs seatIds or a quantity of 1 to 4");
-    cmd->quantity = (int32_t)quantity;
-    const json_t *grade = json_object_get(doc, "grade");
-    cmd->grade = FT_GRADE_ANY;
-    if (grade != NULL && !ft_grade_parse(json_string_value(grade), &cmd->grade))
-        return fail(err, errlen, "grade must be VIP, R, S or A");
-    return true;
-}
-
-/* Copies a string member of 1 to cap - 1 printable ASCII characters. */
-static bool printable(const json_t *doc, const char *name, char *out, size_t cap)
-{
-    const char *value = json_string_value(json_object_get(doc, name));
-    size_t len = value ? strlen(value) : 0;
-    if (len == 0 || len >= cap)
+    static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    if (text == NULL || len != FT_REQUEST_TOKEN_SIZE - 1)
         return false;
     for (size_t i = 0; i < len; i++)
-        if (value[i] < 0x21 || value[i] > 0x7e)
+        if (text[i] == '\0' || strchr(alphabet, text[i]) == NULL)
             return false;
-    memcpy(out, value, len + 1);
     return true;
-}
-
-static bool decode_confirm(const json_t *doc, struct ft_command *cmd, char *err, size_t errlen)
-{
-    struct ft_payment_ref *p = &cmd->payment;
-    if (!positive(doc, "userId", &cmd->user_id) || !positive(doc, "reservationId", &cmd->reservation_id) ||
-        !positive(doc, "amount", &p->amount) || !printable(doc, "impUid", p->imp_uid, sizeof p->imp_uid) ||
-        !printable(doc, "merchantUid", p->merchant_uid, sizeof p->merchant_uid))
-        return fail(err, errlen, "CONFIRM_PAYMENT needs userId, reservationId, amount, impUid and merchantUid");
-    return true;
-}
-
-bool ft_command_decode(const char *data, size_t len, struct ft_command *cmd, char *err, size_t errlen)
-{
-    memset(cmd, 0, sizeof *cmd);
-    json_error_t parse_error;
-    json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &parse_error);
-    if (doc == NULL)
-        return fail(err, errlen, "not JSON");
-    bool ok = false;
-    const char *type = json_string_value(json_object_get(doc, "type"));
-    const json_t *version = json_object_get(doc, "v");
-    if (!json_is_integer(version) || json_integer_value(version) != 1 || type == NULL)
-        fail(err, errlen, "unknown version or no type");
-    else if (!positive(doc, "ts", &cmd->ts_ms) || !positive(doc, "scheduleId", &cmd->schedule_id))
-        fail(err, errlen, "ts and scheduleId are required");
-    else if (cmd->ts_ms > FT_COMMAND_TS_MAX)
-        fail(err, errlen, "ts is after the year 9999"); /* PostgreSQL could not store its hold */
-    else if (strcmp(type, "RESERVE") == 0) {
-        cmd->type = FT_CMD_RESERVE;
-        ok = decode_reserve(doc, cmd, err, errlen);
-    } else if (strcmp(type, "CANCEL") == 0) {
-        cmd->type = FT_CMD_CANCEL;
-        ok = (positive(doc, "userId", &cmd->user_id) && positive(doc, "reservationId", &cmd->reservation_id)) ||
-             fail(err, errlen, "CANCEL needs userId and reservationId");
-    } else if (strcmp(type, "CONFIRM_PAYMENT") == 0) {
-        cmd->type = FT_CMD_CONFIRM_PAYMENT;
-        ok = decode_confirm(doc, cmd, err, errlen);
-    } else if (strcmp(type, "EXPIRE") == 0) {
-        cmd->type = FT_CMD_EXPIRE;
-        ok = positive(doc, "reservationId", &cmd->reservation_id) || fail(err, errlen, "EXPIRE needs reservationId");
-    } else {
-        fail(err, errlen, "unknown type");
-    }
-    json_decref(doc);
-    return ok;
 }
 
 size_t ft_outcome_encode(const struct ft_outcome *o, char *buf, size_t cap)
@@ -238,8 +132,8 @@ bool ft_outcome_decode(const char *data, size_t len, struct ft_outcome *o)
               json_unpack(doc, "{s:s, s:s, s:I, s:I, s:i, s:I, s:s, s:I}", "type", &type, "token", &token, "userId",
                           &user, "scheduleId", &schedule, "partition", &partition, "offset", &offset, "status",
                           &status, "decidedAt", &decided) == 0 &&
-              strcmp(type, "outcome") == 0 && token_valid(token) && user > 0 && schedule > 0 && partition >= 0 &&
-              offset >= 0;
+              strcmp(type, "outcome") == 0 && ft_request_token_shaped(token, strlen(token)) && user > 0 &&
+              schedule > 0 && partition >= 0 && offset >= 0;
     if (ok) {
         memcpy(o->token, token, FT_REQUEST_TOKEN_SIZE);
         o->user_id = user;

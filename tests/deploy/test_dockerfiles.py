@@ -15,7 +15,8 @@ CONFIG_TABLE = os.path.join(ROOT, "shared", "src", "config.c")
 BASE = "debian:12-slim"
 # target -> the setting that names its /healthz port
 HEALTH_PORT_SETTING = {"ingress": "FT_HTTP_PORT", "worker": "FT_WORKER_HTTP_PORT", "expirer": "FT_EXPIRER_HTTP_PORT"}
-RUNTIME_LIBRARIES = ["librdkafka1", "libmicrohttpd12", "libpq5", "libjansson4", "libjwt0", "libcurl4", "libsodium23"]
+RUNTIME_LIBRARIES = ["librdkafka1", "libmicrohttpd12", "libpq5", "libjansson4", "libjwt0", "libcurl4", "libsodium23",
+                     "libsimdjson14"]
 BUILD_TOOLS = {"build-essential", "gcc", "g++", "clang", "make", "cmake", "pkg-config", "libc6-dev", "binutils"}
 
 
@@ -97,7 +98,7 @@ def test_the_nginx_image():
 
 MISTAKES = [
     ("runs as root", "USER fairticket\n", ""),
-    ("a -dev package in the runtime image", "libsodium23 \\\n", "libsodium23 libpq-dev \\\n"),
+    ("a -dev package in the runtime image", "libsimdjson14 \\\n", "libsimdjson14 libpq-dev \\\n"),
     ("a compiler in the runtime image", "ca-certificates curl", "ca-certificates curl gcc"),
     ("another base", "FROM debian:12-slim AS runtime", "FROM debian:11-slim AS runtime"),
     ("a runtime library missing", " libjwt0 ", " "),

@@ -211,18 +211,22 @@ Test(command, decode_refuses_malformed_commands)
         "{\"v\":1,\"type\":\"EXPIRE\",\"ts\":10,\"scheduleId\":3}",                      /* no reservationId */
         "{\"v\":1,\"type\":\"EXPIRE\",\"ts\":10,\"scheduleId\":3,\"reservationId\":-5}",
         "{\"v\":1,\"type\":\"EXPIRE\",\"ts\":10,\"scheduleId\":3,\"reservationId\":5,\"reservationId\":6}",
+        "{\"v\":1,\"type\":\"EXPIRE\",\"ts\":10,\"scheduleId\":3,\"reservationId\":5,\"note\":1,\"note\":1}",
+        "{\"v\":1,\"type\":\"EXPIRE\",\"ts\":10,\"scheduleId\":3,\"reservationId\":5,\"ts\":10}",
+        "{\"v\":1,\"type\":\"EXPIRE\",\"ts\":10,\"scheduleId\":3,\"reservationId\":5} trailing",
+        "{\"v\":1,\"type\":\"EXPIRE\",\"ts\":10,\"scheduleId\":3,\"reservationId\":5,\"n\":\"\xff\"}", /* not UTF-8 */
         "{\"v\":1,\"type\":\"CANCEL\",\"ts\":10,\"scheduleId\":3,\"reservationId\":5}", /* no userId */
         "{\"v\":1,\"type\":\"CANCEL\",\"ts\":10,\"scheduleId\":3,\"userId\":0,\"reservationId\":5}",
         "{\"v\":1,\"type\":\"CANCEL\",\"ts\":10,\"scheduleId\":3,\"userId\":4}",
         "{\"v\":1,\"type\":\"CANCEL\",\"ts\":10,\"scheduleId\":3,\"userId\":4,\"reservationId\":0}",
         /* RESERVE: token */
         RES_HEAD "\"holdSeconds\":300,\"quantity\":1}",
-        RES_HEAD "\"token\":\"AbCdEfGhIjKlMnOpQr-_0\",\"holdSeconds\":300,\"quantity\":1}",   /* 21 */
-        RES_HEAD "\"token\":\"AbCdEfGhIjKlMnOpQr-_012\",\"holdSeconds\":300,\"quantity\":1}", /* 23 */
-        RES_HEAD "\"token\":\"AbCdEfGhIjKlMnOpQr+/09\",\"holdSeconds\":300,\"quantity\":1}",  /* base64, not url */
-        RES_HEAD "\"token\":\"AbCdEfGhIjKlMnOpQr-_0=\",\"holdSeconds\":300,\"quantity\":1}",
-        RES_HEAD "\"token\":\"AbCdEfGhIjKlMnOpQr-_0 \",\"holdSeconds\":300,\"quantity\":1}",
-        RES_HEAD "\"token\":\"AbCdEfGhIjKlMnOpQr-_0\\u00e9\",\"holdSeconds\":300,\"quantity\":1}",
+        RES_HEAD "\"token\":\"019ab3c4d5e6AbCdEfGhIjKlMnOpQr-_0\",\"holdSeconds\":300,\"quantity\":1}",   /* 33 */
+        RES_HEAD "\"token\":\"019ab3c4d5e6AbCdEfGhIjKlMnOpQr-_012\",\"holdSeconds\":300,\"quantity\":1}", /* 35 */
+        RES_HEAD "\"token\":\"019ab3c4d5e6AbCdEfGhIjKlMnOpQr+/09\",\"holdSeconds\":300,\"quantity\":1}",  /* base64, not url */
+        RES_HEAD "\"token\":\"019ab3c4d5e6AbCdEfGhIjKlMnOpQr-_0=\",\"holdSeconds\":300,\"quantity\":1}",
+        RES_HEAD "\"token\":\"019ab3c4d5e6AbCdEfGhIjKlMnOpQr-_0 \",\"holdSeconds\":300,\"quantity\":1}",
+        RES_HEAD "\"token\":\"019ab3c4d5e6AbCdEfGhIjKlMnOpQr-_0\\u00e9\",\"holdSeconds\":300,\"quantity\":1}",
         RES_HEAD "\"token\":12,\"holdSeconds\":300,\"quantity\":1}",
         /* RESERVE: user and hold time */
         "{\"v\":1,\"type\":\"RESERVE\",\"ts\":10,\"scheduleId\":3," RES_TOKEN "\"holdSeconds\":300,\"quantity\":1}",
@@ -268,6 +272,7 @@ Test(command, decode_accepts_the_limits)
         RES_HEAD RES_TOKEN "\"holdSeconds\":86400,\"quantity\":4,\"grade\":\"A\"}",
         RES_HEAD RES_TOKEN "\"holdSeconds\":300,\"seatIds\":[1,2,3,4]}",
         RES_HEAD "\"token\":\"____------____------____------____\",\"holdSeconds\":300,\"seatIds\":[9223372036854775807]}",
+        RES_HEAD RES_TOKEN "\"holdSeconds\":300,\"quantity\":1,\"note\":{\"from\":[\"a later version\"]}}", /* ignored */
     };
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         struct ft_command cmd;

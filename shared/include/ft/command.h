@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" { /* ft_command_decode is written in C++ (command_decode.cpp) */
+#endif
+
 /*
  * A request token: the millisecond it was issued as 12 hex digits, then 16 random bytes
  * as 22 characters of base64url, plus the terminator. The time in front makes tokens
@@ -86,6 +90,10 @@ const char *ft_grade_name(enum ft_grade grade);
 /* "VIP", "R", "S", "A"; false for anything else. */
 bool ft_grade_parse(const char *name, enum ft_grade *out);
 
+/* True when text[0..len) has a request token's shape: FT_REQUEST_TOKEN_SIZE - 1 characters
+ * of base64url (A-Z a-z 0-9 - _), the time in front included. */
+bool ft_request_token_shaped(const char *text, size_t len);
+
 /*
  * Writes the command as JSON into buf (cap bytes). Returns the length, or 0 when it
  * does not fit.
@@ -123,5 +131,9 @@ const char *ft_outcomes_message_type(const char *data, size_t len);
 
 /* Maps a reject code read from JSON to the static string of the known codes; NULL if unknown. */
 const char *ft_reject_code_intern(const char *code);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
