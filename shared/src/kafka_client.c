@@ -53,6 +53,17 @@ rd_kafka_t *ft_kafka_consumer_new(
     rd_kafka_conf_t *conf = ft_kafka_conf_new(brokers, errstr, errlen);
     if (conf == NULL)
         return NULL;
+    /*
+     * librdkafka stops prefetching a partition at queued.min.messages (default 100,000)
+     * and looks at it again only once a second: a consumer reading faster than 100,000
+     * a second sat idle for the rest of every second (the worker's replay did, half the
+     * time). With this, the byte bound (queued.max.messages.kbytes, 64 MB for the whole
+     * consumer) is the one that binds: about 400,000 commands, more than a second of work.
+     */
+    if (!conf_set(conf, "queued.min.messages", "1000000", errstr, errlen)) {
+        rd_kafka_conf_destroy(conf);
+        return NULL;
+    }
     for (size_t i = 0; i < count; i++)
         if (!conf_set(conf, settings[i].name, settings[i].value, errstr, errlen)) {
             rd_kafka_conf_destroy(conf);
