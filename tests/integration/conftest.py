@@ -3,7 +3,7 @@ the test database, an admin and fresh users. Missing configuration fails the run
 import os
 import sys
 
-# The process helper both test folders share (tests/support/service.py).
+# The helpers both test folders share (tests/support/: service.py, request_token.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import signal
 import socket

@@ -4,14 +4,13 @@ from the outcomes topic, where the partition writers publish outcomes and progre
 Outcome and progress messages are written here exactly as the worker writes them, so
 that positions can be moved one step at a time; PostgreSQL answers for tokens decided
 before the ingress started."""
-import base64
-import secrets
 import time
 
 import pytest
 
 from ft_support import assert_error, create_schedule, describe, new_user
 from pipeline_helpers import RESERVE, Ingress, poll_path
+from request_token import new_request_token
 
 @pytest.fixture
 def ingresses(tmp_path, topics):
@@ -138,7 +137,7 @@ def test_any_instance_answers_any_token_and_a_restarted_one_too(ingresses, topic
 def test_tokens_decided_before_start_are_read_from_postgresql(api, user, hall, db):
     """The session's ingress never saw these tokens: their outcomes are in PostgreSQL only."""
     schedule_id, seats = hall
-    rejected, held = (base64.urlsafe_b64encode(secrets.token_bytes(16)).decode().rstrip("=") for _ in range(2))
+    rejected, held = new_request_token(), new_request_token()
     db.rows("INSERT INTO request_outcomes (token, user_id, schedule_id, partition, log_offset, status, reject_code,"
             " decided_at) VALUES (%s, %s, %s, 0, 0, 'REJECTED', 'SOLD_OUT', now()) RETURNING 1",
             rejected, user.id, schedule_id)

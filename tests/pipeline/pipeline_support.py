@@ -1,6 +1,5 @@
 """Helpers of the pipeline tests: a private topic pair per test, commands produced the
 way the ingress produces them, workers started and killed, and database checks."""
-import base64
 import json
 import os
 import secrets
@@ -12,6 +11,7 @@ import psycopg2
 from psycopg2 import sql
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from request_token import new_request_token as new_token  # noqa: F401 (the tests import it from here)
 from service import Service
 
 BROKERS = os.environ["FT_KAFKA_BROKERS"]
@@ -22,11 +22,6 @@ with open(os.path.join(SCHEMAS, "command.schema.json"), encoding="utf-8") as f:
     COMMAND_SCHEMA = jsonschema.Draft202012Validator(json.load(f))
 with open(os.path.join(SCHEMAS, "outcome.schema.json"), encoding="utf-8") as f:
     OUTCOME_SCHEMA = jsonschema.Draft202012Validator(json.load(f))
-
-
-def new_token():
-    """A token shaped like the ingress's: the millisecond in 12 hex digits, 16 random bytes."""
-    return f"{int(time.time() * 1000):012x}" + base64.urlsafe_b64encode(secrets.token_bytes(16)).decode().rstrip("=")
 
 
 def now_ms():
