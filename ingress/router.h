@@ -19,6 +19,7 @@ struct ft_route {
     ft_handler handler;
     enum ft_access access;
     bool takes_body; /* POST routes: a JSON object is expected */
+    bool blocking;   /* waits on PortOne or hashes a password: runs on the blocking pool */
 };
 
 enum ft_match_result {

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "blocking_pool.h"
 #include "client_address.h"
 #include "exchange.h"
 #include "ft/clock.h"
@@ -32,7 +33,11 @@ struct ft_server {
     long deferred; /* exchanges deferred and not yet completed (answer sent, or client gone) */
     struct ft_trusted_proxies proxies; /* FT_TRUSTED_PROXIES, read once at start */
     struct ft_static_site *page;       /* the buyer's page (FT_WEB_ROOT); NULL: not served */
+    struct ft_blocking_pool *blocking; /* where blocking routes run (blocking_pool.h) */
 };
+
+/* Blocking requests that may wait for a pool thread, per thread; beyond that 503. */
+#define BLOCKING_QUEUE_PER_THREAD 64
 
 /* Where an exchange is in its life. */
 enum exchange_state {
@@ -220,10 +225,61 @@ static bool json_content_type(struct MHD_Connection *conn)
     return strncasecmp(type, "application/json", len) == 0 && (type[len] == '\0' || type[len] == ';');
 }
 
+/* --- blocking routes: the handler runs on the blocking pool, the connection suspended --- */
+
+struct blocking_call {
+    struct ft_app *app;
+    const struct ft_request *req;
+    ft_handler handler;
+    struct ft_async *async;
+    struct ft_response resp;
+};
+
+/* A pool thread. */
+static void blocking_run(void *ctx)
+{
+    struct blocking_call *call = ctx;
+    call->handler(call->app, call->req, &call->resp);
+    ft_async_resume(call->async);
+}
+
+/* HTTP thread, after the resume: the handler's answer becomes the exchange's. */
+static void blocking_finish(void *ctx, struct ft_response *resp)
+{
+    struct blocking_call *call = ctx;
+    *resp = call->resp;
+    call->resp.body = NULL;
+}
+
+static void blocking_release(void *ctx)
+{
+    struct blocking_call *call = ctx;
+    free(call->resp.body);
+    free(call);
+}
+
+static void run_blocking(struct ft_server *server, struct exchange *ex, ft_handler handler, struct ft_response *resp)
+{
+    struct blocking_call *call = calloc(1, sizeof *call);
+    if (call == NULL) {
+        ft_respond_fail(resp, 503, "UNAVAILABLE", "the server is short of memory; try again shortly");
+        return;
+    }
+    *call = (struct blocking_call){ .app = server->app, .req = &ex->req, .handler = handler,
+                                    .resp = { .status = 500, .content_type = "application/json" } };
+    call->async = ft_async_defer(&ex->req, blocking_finish, blocking_release, call);
+    if (!ft_blocking_pool_submit(server->blocking, blocking_run, call)) {
+        ft_log_warn("http.blocking_pool_full", "rid=%s", ex->request_id);
+        ft_respond_fail(&call->resp, 503, "UNAVAILABLE", "too many payments and sign-ins are waiting; try again shortly");
+        ft_async_resume(call->async);
+    }
+}
+
 /* Decides the answer: routing, size, token, content type and id checks, then the handler. */
-static void dispatch(struct ft_app *app, struct MHD_Connection *conn, const char *method, const char *url,
+static void dispatch(struct ft_server *server, struct MHD_Connection *conn, const char *method, const char *url,
                      struct exchange *ex, struct ft_response *resp)
 {
+    struct ft_app *app = server->app;
     ex->req = (struct ft_request){ .method = method, .path = url, .body = ex->body, .body_len = ex->body_len,
                                    .request_id = ex->request_id, .query = query_lookup, .query_ctx = conn };
     struct ft_request *req = &ex->req;
@@ -253,7 +309,10 @@ static void dispatch(struct ft_app *app, struct MHD_Connection *conn, const char
         ft_respond_fail(resp, 400, "INVALID_ID", "an id is a whole number from 1 to 9223372036854775807");
         return;
     }
-    route->handler(app, req, resp);
+    if (route->blocking)
+        run_blocking(server, ex, route->handler, resp);
+    else
+        route->handler(app, req, resp);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchange *ex, struct ft_response *resp)
@@ -351,7 +410,7 @@ static enum MHD_Result finish(struct ft_server *server, struct MHD_Connection *c
     if (ex->page)
         return answer_page(server, conn, method, url, ex);
     struct ft_response resp = { .status = 500, .content_type = "application/json" };
-    dispatch(server->app, conn, method, url, ex, &resp);
+    dispatch(server, conn, method, url, ex, &resp);
     if (ex->state == EXCHANGE_DEFERRED) {
         free(resp.body); /* the answer comes after ft_async_resume */
         return MHD_YES;
@@ -494,6 +553,14 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         return NULL;
     }
     server->app = app;
+    server->blocking = ft_blocking_pool_start(config->http_blocking_threads,
+                                              (size_t)config->http_blocking_threads * BLOCKING_QUEUE_PER_THREAD);
+    if (server->blocking == NULL) {
+        snprintf(err, errlen, "cannot start %d blocking threads", config->http_blocking_threads);
+        ft_static_site_free(server->page);
+        free(server);
+        return NULL;
+    }
     pthread_mutex_init(&server->lock, NULL);
     pthread_cond_init(&server->deferred_done, NULL);
     unsigned int threads = (unsigned int)(config->http_threads > 0 ? config->http_threads : sysconf(_SC_NPROCESSORS_ONLN));
@@ -512,12 +579,14 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         snprintf(err, errlen, "cannot listen on %s:%d (in use, or not allowed)", config->http_addr, config->http_port);
         pthread_cond_destroy(&server->deferred_done);
         pthread_mutex_destroy(&server->lock);
+        ft_blocking_pool_stop(server->blocking);
         ft_static_site_free(server->page);
         free(server);
         return NULL;
     }
-    ft_log_info("http.listening", "addr=%s port=%d threads=%u max_connections=%d trusted_proxies=%zu",
-                config->http_addr, config->http_port, threads, config->http_max_connections, server->proxies.count);
+    ft_log_info("http.listening", "addr=%s port=%d threads=%u blocking_threads=%d max_connections=%d trusted_proxies=%zu",
+                config->http_addr, config->http_port, threads, config->http_blocking_threads,
+                config->http_max_connections, server->proxies.count);
     return server;
 }
 
@@ -537,6 +606,8 @@ void ft_server_stop(struct ft_server *server)
 {
     if (server == NULL)
         return;
+    /* Its last jobs resume their connections: the daemon must still run for that. */
+    ft_blocking_pool_stop(server->blocking);
     MHD_stop_daemon(server->daemon);
     pthread_cond_destroy(&server->deferred_done);
     pthread_mutex_destroy(&server->lock);

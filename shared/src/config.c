@@ -38,6 +38,8 @@ static const struct setting settings[] = {
     STR(http_addr, "FT_HTTP_ADDR", "127.0.0.1", "address the HTTP server listens on"),
     INT(http_port, "FT_HTTP_PORT", 1, 65535, "8080", "HTTP port"),
     INT(http_threads, "FT_HTTP_THREADS", 0, 256, "0", "HTTP worker threads; 0 = one per core"),
+    INT(http_blocking_threads, "FT_HTTP_BLOCKING_THREADS", 1, 1024, "16",
+        "threads for requests that wait on PortOne or hash a password, off the HTTP threads"),
     INT(http_max_connections, "FT_HTTP_MAX_CONNECTIONS", 16, 1000000, "10000", "open HTTP connections at most"),
     INT(http_timeout_seconds, "FT_HTTP_TIMEOUT_SECONDS", 1, 3600, "30", "idle HTTP connection timeout"),
     INT(http_max_body_bytes, "FT_HTTP_MAX_BODY_BYTES", 256, 16777216, "32768", "largest request body; above it 413"),

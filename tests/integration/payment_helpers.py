@@ -67,7 +67,7 @@ def Expirer(topics, database, log_dir, portone_url):
 class Stack:
     """Ingress + worker + expirer + PortOne imitation on a private database and topics."""
 
-    def __init__(self, tmp_path, topics, database, hold_seconds=300, rows=None):
+    def __init__(self, tmp_path, topics, database, hold_seconds=300, rows=None, **ingress_settings):
         self.tmp, self.topics, self.database = str(tmp_path), topics, database
         self.portone = PortOne()
         self.processes = []
@@ -75,7 +75,7 @@ class Stack:
                                           FT_TOPIC_OUTCOMES=topics.outcomes, FT_DATABASE_URL=database,
                                           FT_HOLD_SECONDS=str(hold_seconds), FT_PORTONE_BASE_URL=self.portone.url,
                                           FT_PORTONE_IMP_KEY=IMP_KEY, FT_PORTONE_IMP_SECRET=IMP_SECRET,
-                                          FT_PORTONE_TIMEOUT_MS="2000"))
+                                          FT_PORTONE_TIMEOUT_MS="2000", **ingress_settings))
         self.start_worker()
         self.start_expirer()
         self.schedule = admin_and_schedule(self.ingress, database, rows)

@@ -231,3 +231,30 @@ def test_bad_payment_requests_change_nothing(stack):
     assert stack.payment(alice, held["reservationId"])["status"] == "PREPARED"
     assert stack.confirm(alice, held["reservationId"], imp_uid).status_code == 202
     stack.wait_payment(alice, held["reservationId"], "PAID")
+
+
+def test_a_slow_portone_holds_up_no_one_else(tmp_path, topics, database):
+    """One HTTP thread: a payment waiting 1.5 s on PortOne must not stall the thread's
+    other requests (it waits on the blocking pool, its connection suspended)."""
+    stack = Stack(tmp_path, topics, database, FT_HTTP_THREADS="1", FT_HTTP_BLOCKING_THREADS="2")
+    try:
+        user = stack.buyer()
+        held, _order, imp_uid = paid_hold(stack, user, stack.seats()[0]["id"])
+        stack.portone.fault(kind="delay", delay_ms=1500, path_prefix=f"/payments/{imp_uid}", method="GET", count=1)
+        answers = {}
+        confirming = threading.Thread(target=lambda: answers.update(
+            confirm=stack.confirm(user, held["reservationId"], imp_uid)))
+        confirming.start()
+        time.sleep(0.3)  # the confirmation is waiting on PortOne now
+        started = time.monotonic()
+        assert stack.api.get("/healthz").status_code == 200
+        assert stack.api.get(f"/api/v1/seats/{stack.schedule['id']}").status_code == 200
+        assert stack.api.get("/api/v1/users/me", token=user.token).status_code == 200
+        others = time.monotonic() - started
+        assert confirming.is_alive(), "the confirmation was not waiting on PortOne while the others were answered"
+        assert others < 1.0, f"other requests took {others:.2f} s behind a payment waiting on PortOne"
+        confirming.join(10)
+        assert answers["confirm"].status_code == 202, describe(answers["confirm"])
+        stack.wait_payment(user, held["reservationId"], "PAID")
+    finally:
+        stack.stop()

@@ -5,11 +5,11 @@
 #include "router.h"
 
 static const struct ft_route table[] = {
-    { "GET", "/api/v1/concerts", NULL, FT_ACCESS_PUBLIC, false },
-    { "POST", "/api/v1/concerts", NULL, FT_ACCESS_ADMIN, true },
-    { "GET", "/api/v1/concerts/{id}", NULL, FT_ACCESS_PUBLIC, false },
-    { "POST", "/api/v1/concerts/{id}/schedules", NULL, FT_ACCESS_ADMIN, true },
-    { "GET", "/api/v1/seats/{scheduleId}", NULL, FT_ACCESS_PUBLIC, false },
+    { "GET", "/api/v1/concerts", NULL, FT_ACCESS_PUBLIC, false, false },
+    { "POST", "/api/v1/concerts", NULL, FT_ACCESS_ADMIN, true, false },
+    { "GET", "/api/v1/concerts/{id}", NULL, FT_ACCESS_PUBLIC, false, false },
+    { "POST", "/api/v1/concerts/{id}/schedules", NULL, FT_ACCESS_ADMIN, true, false },
+    { "GET", "/api/v1/seats/{scheduleId}", NULL, FT_ACCESS_PUBLIC, false, false },
 };
 #define COUNT (sizeof table / sizeof table[0])
 

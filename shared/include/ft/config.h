@@ -18,6 +18,7 @@ struct ft_config {
     char http_addr[64];              /* FT_HTTP_ADDR */
     int http_port;                   /* FT_HTTP_PORT */
     int http_threads;                /* FT_HTTP_THREADS, 0 = one per core */
+    int http_blocking_threads;       /* FT_HTTP_BLOCKING_THREADS: for handlers that wait (blocking_pool.h) */
     int http_max_connections;        /* FT_HTTP_MAX_CONNECTIONS */
     int http_timeout_seconds;        /* FT_HTTP_TIMEOUT_SECONDS */
     int http_max_body_bytes;         /* FT_HTTP_MAX_BODY_BYTES */
