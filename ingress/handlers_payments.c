@@ -271,15 +271,22 @@ void ft_handle_payment_confirm(struct ft_app *app, const struct ft_request *req,
     PGconn *db = open_order(app, req, imp_uid, &o, resp);
     if (db == NULL)
         return;
-    struct ft_portone_payment payment;
+    bool ask_portone = false;
     if (!o.prepared)
         ft_respond_fail(resp, 409, "PAYMENT_NOT_PREPARED", "ask for the payment order first (POST /api/v1/payments/prepare)");
     else if (strcmp(o.imp_uid, imp_uid) == 0)
         answer_settled(&o, resp); /* a retry, a double click, a second tab: the same answer */
     else if (o.imp_uid[0] != '\0')
         ft_respond_fail(resp, 409, "PAYMENT_ALREADY_MADE", "this reservation is already settled by another payment");
-    else if (fetch(app, imp_uid, &payment, resp))
-        settle(app, db, &o, imp_uid, &payment, resp);
+    else
+        ask_portone = true;
+    /* PortOne is asked with no connection held: the pool's few serve everyone else meanwhile
+     * (settle takes an order changed in between into account). */
+    ft_db_release(app->db, db);
+    struct ft_portone_payment payment;
+    if (!ask_portone || !fetch(app, imp_uid, &payment, resp) || (db = ft_handler_db(app, resp)) == NULL)
+        return;
+    settle(app, db, &o, imp_uid, &payment, resp);
     ft_db_release(app->db, db);
 }
 
