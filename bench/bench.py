@@ -16,7 +16,9 @@ In one run, on the same machine and the same PostgreSQL, one after the other:
     (build/release) on a fresh database and fresh topics: closed loop for throughput,
     then open loop at 70 % of that rate for latency; then wrk polling the tokens. In both,
     a fifth of the holders pay through the PortOne imitation (tests/portone), a quarter of
-    them 1,000 won too little, so that their payments are refused and refunded;
+    them 1,000 won too little, so that their payments are refused and refunded
+    (FT_BENCH_PAY=0.05 pays a twentieth, FT_BENCH_PAY=0 nothing: the imitation is a Python
+    process on the same two cores, so payments also cost what PortOne would run elsewhere);
   - peak RSS (VmHWM) of the three services, and bench/check_invariants.py.
 The short run (default) takes about two minutes; --full runs three rounds with longer
 measurements and reports medians. Results also go to .state/bench/latest.json.
@@ -55,7 +57,7 @@ ROWS, SEATS_PER_ROW = 100, 100  # a schedule's hall: 10,000 seats
 GRADES = "CASE WHEN r <= 10 THEN 'VIP' WHEN r <= 40 THEN 'R' WHEN r <= 70 THEN 'S' ELSE 'A' END"
 CONCURRENCY = 64  # reservation requests in flight (loadgen) = pgbench clients
 SEAT_FRACTION = 0.5  # specific seats; the rest best available
-PAY_FRACTION = 0.2  # share of the holds that are paid
+PAY_FRACTION = float(os.environ.get("FT_BENCH_PAY", "0.2"))  # share of the holds that are paid
 BAD_PAY_FRACTION = 0.25  # share of those paid with the wrong amount: refused, then refunded
 IMITATION = os.path.join(ROOT, "tests", "portone", "portone_imitation.py")
 
