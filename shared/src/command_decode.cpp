@@ -41,11 +41,12 @@ bool fail(char *err, size_t errlen, const char *why)
     return false;
 }
 
-/* Reads a positive integer member (an integer in JSON: no fraction, no exponent). */
+/* Reads a positive integer member: get_int64 refuses a fraction, an exponent and
+ * anything beyond int64. */
 bool positive(const members &m, member which, int64_t *out)
 {
     int64_t value = 0;
-    if (!m.present[which] || !m.value[which].is_int64() || m.value[which].get_int64().get(value) || value <= 0)
+    if (!m.present[which] || m.value[which].get_int64().get(value) || value <= 0)
         return false;
     *out = value;
     return true;
@@ -88,7 +89,7 @@ bool decode_reserve(const members &m, ft_command *cmd, char *err, size_t errlen)
         int32_t count = 0;
         for (element id : seats) {
             int64_t value = 0;
-            if (!id.is_int64() || id.get_int64().get(value) || value <= 0)
+            if (id.get_int64().get(value) || value <= 0)
                 return fail(err, errlen, "seatIds must hold positive integers");
             cmd->seat_ids[count++] = value;
         }
@@ -169,8 +170,7 @@ extern "C" bool ft_command_decode(const char *data, size_t len, ft_command *cmd,
         return fail(err, errlen, repeated.empty() ? "not a JSON object of at most 32 members" : "a member twice");
     int64_t version = 0;
     std::string_view type;
-    if (!m.present[M_V] || !m.value[M_V].is_int64() || m.value[M_V].get_int64().get(version) || version != 1 ||
-        !string_member(m, M_TYPE, &type))
+    if (!positive(m, M_V, &version) || version != 1 || !string_member(m, M_TYPE, &type))
         return fail(err, errlen, "unknown version or no type");
     if (!positive(m, M_TS, &cmd->ts_ms) || !positive(m, M_SCHEDULE, &cmd->schedule_id))
         return fail(err, errlen, "ts and scheduleId are required");
