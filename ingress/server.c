@@ -2,9 +2,11 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <sodium.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -34,6 +36,8 @@ struct ft_server {
     struct ft_trusted_proxies proxies; /* FT_TRUSTED_PROXIES, read once at start */
     struct ft_static_site *page;       /* the buyer's page (FT_WEB_ROOT); NULL: not served */
     struct ft_blocking_pool *blocking; /* where blocking routes run (blocking_pool.h) */
+    uint32_t request_id_prefix;        /* random per process: ids of two instances differ */
+    atomic_uint_fast32_t request_ids;  /* made so far: the rest of the id */
 };
 
 /* Blocking requests that may wait for a pool thread, per thread; beyond that 503. */
@@ -111,8 +115,10 @@ static double seconds_since(const struct timespec *start)
     return (double)(now.tv_sec - start->tv_sec) + (double)(now.tv_nsec - start->tv_nsec) / 1e9;
 }
 
-/* Keeps a client's X-Request-Id when it is short and plain; otherwise makes one. */
-static void choose_request_id(struct MHD_Connection *conn, char id[65])
+/* Keeps a client's X-Request-Id when it is short and plain; otherwise makes one from the
+ * process's random prefix and a counter: unique without a getrandom call per request
+ * (an id only tells log lines apart; it guards nothing). */
+static void choose_request_id(struct ft_server *server, struct MHD_Connection *conn, char id[65])
 {
     const char *given = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "X-Request-Id");
     if (given != NULL) {
@@ -123,9 +129,8 @@ static void choose_request_id(struct MHD_Connection *conn, char id[65])
             return;
         }
     }
-    unsigned char random[8];
-    randombytes_buf(random, sizeof random);
-    sodium_bin2hex(id, 65, random, sizeof random);
+    uint32_t n = (uint32_t)atomic_fetch_add_explicit(&server->request_ids, 1, memory_order_relaxed);
+    snprintf(id, 65, "%08" PRIx32 "%08" PRIx32, server->request_id_prefix, n);
 }
 
 /* The X-Forwarded-For values of a request in arrival order; the last ones when there are more. */
@@ -345,6 +350,17 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchang
     return queued;
 }
 
+/* Errors and writes are logged; a successful read only at debug level: during an on-sale
+ * the polls alone are tens of thousands a second, and a line each would cost a write(2)
+ * each. The metrics (ft_http_requests_total) count every answer. */
+static enum ft_log_level log_level_of(const char *method, int status)
+{
+    if (status >= 500)
+        return FT_LOG_ERROR;
+    bool read = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
+    return read && status < 400 ? FT_LOG_DEBUG : FT_LOG_INFO;
+}
+
 /* Answers a request of the buyer's page (static_files.h): a file, 304, or a JSON error.
  * Page requests are logged, and not counted in the API's route metrics. */
 static enum MHD_Result answer_page(struct ft_server *server, struct MHD_Connection *conn, const char *method,
@@ -383,8 +399,8 @@ static enum MHD_Result answer_page(struct ft_server *server, struct MHD_Connecti
         queued = MHD_queue_response(conn, (unsigned int)page.status, response);
         MHD_destroy_response(response);
     }
-    ft_log_info("http.request", "rid=%s client=%s method=%s route=page status=%d ms=%.2f", ex->request_id, ex->client,
-                method, page.status, seconds_since(&ex->started) * 1000);
+    ft_log(log_level_of(method, (int)page.status), "http.request", "rid=%s client=%s method=%s route=page status=%d ms=%.2f",
+           ex->request_id, ex->client, method, page.status, seconds_since(&ex->started) * 1000);
     return queued;
 }
 
@@ -398,7 +414,7 @@ static enum MHD_Result answer(struct ft_server *server, struct MHD_Connection *c
     double seconds = seconds_since(&ex->started);
     size_t route = ex->match.result == FT_MATCH_FOUND ? ex->match.index : ft_route_count;
     ft_http_metrics_observe(server->app->metrics, route, method, status, seconds);
-    ft_log(status >= 500 ? FT_LOG_ERROR : FT_LOG_INFO, "http.request",
+    ft_log(log_level_of(method, status), "http.request",
            "rid=%s client=%s method=%s route=%s status=%d ms=%.2f", ex->request_id, ex->client, method,
            route < ft_route_count ? ft_route_paths[route] : "unmatched", status, seconds * 1000);
     return queued;
@@ -442,7 +458,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         clock_gettime(CLOCK_MONOTONIC, &ex->started);
         ex->server = server;
         ex->conn = conn;
-        choose_request_id(conn, ex->request_id);
+        choose_request_id(server, conn, ex->request_id);
         choose_client(server, conn, ex->client);
         ex->page = ft_static_claims(url); /* the page is served beside the API, not routed */
         if (!ex->page)
@@ -553,6 +569,7 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         return NULL;
     }
     server->app = app;
+    server->request_id_prefix = randombytes_random();
     server->blocking = ft_blocking_pool_start(config->http_blocking_threads,
                                               (size_t)config->http_blocking_threads * BLOCKING_QUEUE_PER_THREAD);
     if (server->blocking == NULL) {

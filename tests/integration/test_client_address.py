@@ -1,6 +1,7 @@
 """Whose address the ingress logs: X-Forwarded-For is believed only from a trusted proxy
 (FT_TRUSTED_PROXIES), and then only its right-most untrusted hop. Seen in the request log
-line (`http.request rid=… client=…`), the one place the address shows."""
+line (`http.request rid=… client=…`), the one place the address shows. The ingresses here
+log at debug level, where successful reads such as /healthz have their line too."""
 import re
 import time
 import uuid
@@ -31,7 +32,7 @@ def client_logged(ingress, forwarded):
 @pytest.mark.parametrize("trusted", [None, "192.0.2.1, 10.0.0.0/8"], ids=["nobody", "others"])
 def test_a_forged_forwarded_for_from_an_untrusted_peer_is_not_believed(tmp_path, trusted):
     settings = {} if trusted is None else {"FT_TRUSTED_PROXIES": trusted}
-    ingress = Ingress(str(tmp_path), name="untrusted", **settings)
+    ingress = Ingress(str(tmp_path), name="untrusted", FT_LOG_LEVEL="debug", **settings)
     try:
         assert client_logged(ingress, FORGED) == "127.0.0.1"
         assert client_logged(ingress, f"{FORGED}, 10.0.0.5") == "127.0.0.1"
@@ -41,7 +42,7 @@ def test_a_forged_forwarded_for_from_an_untrusted_peer_is_not_believed(tmp_path,
 
 
 def test_a_trusted_proxy_is_believed_only_for_the_hop_it_added(tmp_path):
-    ingress = Ingress(str(tmp_path), name="behindproxy", FT_TRUSTED_PROXIES="127.0.0.1")
+    ingress = Ingress(str(tmp_path), name="behindproxy", FT_LOG_LEVEL="debug", FT_TRUSTED_PROXIES="127.0.0.1")
     try:
         # The client forged the left part; the proxy (127.0.0.1 here) appended what it saw.
         assert client_logged(ingress, f"{FORGED}, {REAL}") == REAL
