@@ -8,6 +8,7 @@
 #include "ft/db_pool.h"
 #include "http_metrics.h"
 
+struct ft_access_cache;
 struct ft_pipeline;
 struct ft_portone;
 struct ft_seat_map_cache;
@@ -18,12 +19,17 @@ struct ft_app {
     rd_kafka_t *producer; /* readiness probe (/readyz) */
     struct ft_pipeline *pipeline; /* reservation commands, the token registry and the catalog (pipeline.h) */
     struct ft_http_metrics *metrics;
+    struct ft_access_cache *access_tokens; /* access tokens verified already (access_cache.h) */
     struct ft_seat_map_cache *seat_maps; /* live seat maps, each read at most every SEAT_MAP_TTL_MS */
     struct ft_portone *portone;          /* PortOne's API; NULL when payments are not configured */
 };
 
 /* How stale a seat map may be: holds and sales show well within a second. */
 #define FT_SEAT_MAP_TTL_MS 250
+
+/* Access tokens remembered as verified: more than the buyers who poll at one time in an
+ * on-sale of a large hall; a buyer beyond that is verified again. 56 bytes each. */
+#define FT_ACCESS_CACHE_SLOTS 65536
 
 /* How long a handler waits for a free PostgreSQL connection before answering 503. */
 #define FT_DB_ACQUIRE_MS 2000

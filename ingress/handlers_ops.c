@@ -1,6 +1,8 @@
 #include <stdlib.h>
 
+#include "access_cache.h"
 #include "ft/kafka_client.h"
+#include "ft/strbuf.h"
 #include "handlers.h"
 #include "response.h"
 
@@ -36,7 +38,21 @@ void ft_handle_readyz(struct ft_app *app, const struct ft_request *req, struct f
 void ft_handle_metrics(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
 {
     (void)req;
-    char *text = ft_http_metrics_render(app->metrics);
+    struct ft_access_cache_stats cache;
+    ft_access_cache_stats(app->access_tokens, &cache);
+    char *routes = ft_http_metrics_render(app->metrics);
+    struct ft_strbuf t;
+    ft_strbuf_init(&t);
+    ft_strbuf_printf(&t, "%s"
+                     "# HELP ft_access_token_checks_total Access tokens checked, by whether the cache of verified "
+                     "ones answered.\n"
+                     "# TYPE ft_access_token_checks_total counter\n"
+                     "ft_access_token_checks_total{cache=\"hit\"} %llu\n"
+                     "ft_access_token_checks_total{cache=\"miss\"} %llu\n",
+                     routes != NULL ? routes : "", (unsigned long long)cache.hits, (unsigned long long)cache.misses);
+    char *text = routes != NULL ? ft_strbuf_take(&t) : NULL;
+    free(routes);
+    ft_strbuf_free(&t);
     if (text == NULL) {
         ft_respond_fail(resp, 503, "UNAVAILABLE", "the server is out of memory; try again shortly");
         return;

@@ -10,6 +10,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "access_cache.h"
 #include "app.h"
 #include "client_address.h"
 #include "ft/portone.h"
@@ -66,6 +67,7 @@ static int serve(const struct ft_config *config)
     int threads = config->http_threads > 0 ? config->http_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     app.db = ft_db_pool_new(config->database_url, config->db_pool_size > 0 ? config->db_pool_size : threads);
     app.metrics = ft_http_metrics_new(ft_route_paths, ft_route_count);
+    app.access_tokens = ft_access_cache_new(FT_ACCESS_CACHE_SLOTS);
     app.seat_maps = ft_seat_map_cache_new(1024, FT_SEAT_MAP_TTL_MS);
     app.producer = ft_kafka_producer_new(config->kafka_brokers, err, sizeof err);
     bool payments = config->portone_base_url[0] != '\0';
@@ -78,7 +80,7 @@ static int serve(const struct ft_config *config)
     struct ft_server *server = NULL;
     sigset_t stop;
     block_stop_signals(&stop);
-    if (app.db == NULL || app.metrics == NULL || app.seat_maps == NULL) {
+    if (app.db == NULL || app.metrics == NULL || app.access_tokens == NULL || app.seat_maps == NULL) {
         ft_log_error("ingress.start_failed", "error=\"out of memory\"");
     } else if (payments && app.portone == NULL) {
         ft_log_error("ingress.start_failed", "error=\"FT_PORTONE_* settings are incomplete or invalid\"");
@@ -105,6 +107,7 @@ static int serve(const struct ft_config *config)
     }
     ft_db_pool_free(app.db);
     ft_http_metrics_free(app.metrics);
+    ft_access_cache_free(app.access_tokens);
     ft_seat_map_cache_free(app.seat_maps);
     ft_portone_free(app.portone);
     ft_log_info("ingress.stopped", "status=%d", status);

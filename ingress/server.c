@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "access_cache.h"
 #include "blocking_pool.h"
 #include "client_address.h"
 #include "exchange.h"
@@ -207,7 +208,7 @@ static bool authorize(struct ft_app *app, struct MHD_Connection *conn, enum ft_a
     const char *token = header + 7;
     while (*token == ' ')
         token++;
-    enum ft_token_result result = ft_token_verify(app->config->jwt_secret, token, time(NULL), claims);
+    enum ft_token_result result = ft_access_cache_verify(app->access_tokens, app->config->jwt_secret, token, time(NULL), claims);
     if (result != FT_TOKEN_OK) {
         ft_log_info("auth.token_refused", "reason=%s", ft_token_result_name(result));
         ft_respond_fail(resp, 401, "INVALID_TOKEN", "the access token is invalid or has expired");

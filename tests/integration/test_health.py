@@ -97,3 +97,23 @@ def test_metrics_have_latency_histogram_and_in_flight_gauge(api):
         "buckets must be cumulative"
     in_flight = matching(samples, "ft_http_connections_in_flight")
     assert len(in_flight) == 1 and in_flight[0] >= 1, in_flight
+
+
+def test_a_repeated_access_token_is_answered_from_the_cache_and_a_forged_one_is_not(api, user):
+    def checks(samples):
+        return {kind: matching(samples, "ft_access_token_checks_total", cache=kind)[0] for kind in ("hit", "miss")}
+
+    text, before = scrape(api)
+    assert "# TYPE ft_access_token_checks_total counter" in text
+    for _ in range(3):
+        assert api.get("/api/v1/users/me", token=user.token).status_code == 200
+    # the same claims with another signature: refused every time, never a hit
+    head, payload, signature = user.token.split(".")
+    forged = ".".join([head, payload, ("A" if signature[0] != "A" else "B") + signature[1:]])
+    for _ in range(2):
+        assert_error(api.get("/api/v1/users/me", token=forged), 401, "INVALID_TOKEN")
+    _, after = scrape(api)
+    was, now = checks(before), checks(after)
+    # The session's other tests use the server meanwhile only when run in parallel, which they are not.
+    assert now["hit"] - was["hit"] >= 2, (was, now)
+    assert now["miss"] - was["miss"] >= 2, (was, now)
