@@ -5,7 +5,8 @@ local stack, printed as one table.
     bench/bench.py [--full] [--rounds N] [--seconds S]
 
 In one run, on the same machine and the same PostgreSQL, one after the other:
-  - nginx serving a static 200-byte JSON file, under wrk;
+  - nginx serving a static 200-byte JSON file, under wrk with the same script and request
+    lines as the polls (right after them);
   - the baseline: the first version's algorithm (per request BEGIN; SELECT ... FOR UPDATE
     the seat; check; UPDATE; INSERT; COMMIT) by pgbench against a database of its own
     with the same seats, request mix and concurrency;
@@ -217,8 +218,10 @@ def wrk(url, seconds, connections, script=None, script_args=()):
             "non_2xx": int(non2xx.group(1)) if non2xx else 0}
 
 
-def nginx_static(seconds, connections):
-    """A static 200-byte JSON file from nginx (its own config, unprivileged port)."""
+def nginx_static(seconds, connections, token_lines):
+    """A static 200-byte JSON file from nginx (its own config, unprivileged port), under the
+    same wrk script and request lines as the polls: every path answers that file, so the
+    load tool does the same work for both and only the server differs."""
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o755)  # nginx's workers may run as nobody
         os.mkdir(os.path.join(tmp, "www"))
@@ -232,7 +235,8 @@ def nginx_static(seconds, connections):
             f.write(f"""worker_processes auto; daemon off; pid {tmp}/nginx.pid; error_log {tmp}/error.log;
 events {{ worker_connections 4096; }}
 http {{ access_log off; keepalive_requests 1000000;
-  server {{ listen 127.0.0.1:{port}; root {tmp}/www; default_type application/json; }} }}
+  server {{ listen 127.0.0.1:{port}; root {tmp}/www; default_type application/json;
+    location / {{ try_files /status.json =404; }} }} }}
 """)
         proc = subprocess.Popen(["nginx", "-p", tmp, "-c", os.path.join(tmp, "nginx.conf")],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -242,7 +246,10 @@ http {{ access_log off; keepalive_requests 1000000;
                     if s.connect_ex(("127.0.0.1", port)) == 0:
                         break
                 time.sleep(0.1)
-            return wrk(f"http://127.0.0.1:{port}/status.json", seconds, connections)["per_s"]
+            got = wrk(f"http://127.0.0.1:{port}", seconds, connections, WRK_LINES, [token_lines, "poll"])
+            if got["non_2xx"]:
+                raise SystemExit(f"nginx answered {got['non_2xx']} requests with an error")
+            return got["per_s"]
         finally:
             proc.send_signal(signal.SIGQUIT)
             proc.wait(timeout=20)
@@ -368,7 +375,10 @@ def onsale_round(tmp, index, schedule_sets, users, first_user, seconds, portone)
                               str(seconds + 60), "--seed", str(index + 101)])
     polls = wrk(BASE, max(5, seconds // 2), CONCURRENCY, WRK_LINES, [t1, "poll"])
     log(f"polls (wrk): {polls['per_s']:.0f}/s, non-2xx {polls['non_2xx']}")
-    return {"closed": closed, "open": opened, "open_rate": rate, "poll_capacity": polls}, [s1, s2], [t1, t2]
+    nginx = nginx_static(max(5, seconds // 2), CONCURRENCY, t1)
+    log(f"nginx, the same requests: {nginx:,.0f}/s")
+    return {"closed": closed, "open": opened, "open_rate": rate, "poll_capacity": polls, "nginx_per_s": nginx}, \
+        [s1, s2], [t1, t2]
 
 
 PAYMENT_FIGURES = ("pay_attempted", "pay_paid", "pay_refused", "pay_refunded", "pay_wrong_amount", "pay_unfinished",
@@ -432,7 +442,7 @@ def table(r, invariants):
         f"{fmt(replay_x * 100 if replay_x else None)} % {verdict(replay_x and replay_x >= 0.75)} |",
         f"| batched-write ceiling rows/s (1,000 UPDATE + 1,000 INSERT per txn) | {fmt(r['batched_ceiling_per_s'])} "
         f"| | |",
-        f"| nginx static 200-byte JSON req/s (wrk, {CONCURRENCY} connections) | {fmt(r['nginx_per_s'])} | | |",
+        f"| nginx static 200-byte JSON req/s (wrk, {CONCURRENCY} connections, the polls' requests) | {fmt(r['nginx_per_s'])} | | |",
         f"| baseline holds/s (lock per request, pgbench, {CONCURRENCY} clients) | {fmt(r['baseline_holds_per_s'])} "
         f"| | |",
         f"| peak RSS ingress / worker / expirer | {' / '.join(fmt(v / 1024 if v else None, 1) for v in r['rss_kb'])} "
@@ -497,8 +507,6 @@ def main():
         with tempfile.TemporaryDirectory() as tmp:
             for i in range(rounds):
                 log(f"round {i + 1} of {rounds}")
-                results["nginx_per_s"].append(nginx_static(max(5, seconds // 2), CONCURRENCY))
-                log(f"nginx: {results['nginx_per_s'][-1]:,.0f}/s")
                 holds, _ = baseline(seconds, schedules_per_set, users)
                 results["baseline_holds_per_s"].append(holds)
                 results["batched_ceiling_per_s"].append(batched_ceiling(max(5, seconds // 2)))
@@ -517,6 +525,7 @@ def main():
                 results["p50_outcome"].append(got["open"]["ms_to_outcome"]["p50"])
                 results["p99_outcome"].append(got["open"]["ms_to_outcome"]["p99"])
                 results["poll_capacity_per_s"].append(got["poll_capacity"]["per_s"])
+                results["nginx_per_s"].append(got["nginx_per_s"])
                 results["open_rate"].append(got["open_rate"])
                 for key, value in payment_figures(got).items():
                     results[key].append(value)
