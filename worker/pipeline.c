@@ -307,7 +307,8 @@ static rd_kafka_t *consumer_new(struct worker *w, char *err, size_t errlen)
         { "partition.assignment.strategy", "roundrobin" }, /* eager: assign/revoke whole lists */
         { "session.timeout.ms", "6000" },                   /* a dead worker's partitions move within seconds */
         { "heartbeat.interval.ms", "1500" },
-        { "fetch.wait.max.ms", "10" },
+        { "fetch.wait.max.ms", "10" }, /* with fetch.min.bytes: a fetch per 10 ms, not per command */
+        { "fetch.min.bytes", "262144" },
         { "enable.partition.eof", "false" },
     };
     return ft_kafka_consumer_new(w->config->kafka_brokers, settings, sizeof settings / sizeof settings[0], on_rebalance,

@@ -103,6 +103,8 @@ unix_socket_directories = '${sockdir//\'/\'\'}'
 max_connections = 200
 shared_buffers = 256MB
 log_line_prefix = '%m [%p] %q%u@%d '
+# What each statement costs (CREATE EXTENSION pg_stat_statements; docs/operations.md).
+shared_preload_libraries = 'pg_stat_statements'
 EOF
 }
 
