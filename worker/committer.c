@@ -22,25 +22,29 @@ struct ft_committer {
     volatile sig_atomic_t *worker_stop; /* once the worker is asked to stop, a failed batch is tried once */
     atomic_bool stopping;
     enum job_state state;
-    int32_t partition;
-    int64_t epoch;
-    double rate_per_sec;
-    struct ft_commit_result result;
+    size_t count; /* batches added to the next commit, or in the one in flight */
+    struct ft_commit_result results[FT_COMMIT_PARTS_MAX];
+    int64_t epochs[FT_COMMIT_PARTS_MAX];
+    double rates[FT_COMMIT_PARTS_MAX];
+    struct ft_wstore_part parts[FT_COMMIT_PARTS_MAX]; /* the committer thread's */
 };
 
-/* Stores one batch, retrying every half second while PostgreSQL does not take it. */
-static enum ft_worker_store_result store(struct ft_committer *c, int32_t partition, int64_t epoch,
-                                         const struct ft_batch *batch)
+/* Stores the commit's batches, retrying every half second while PostgreSQL does not take them. */
+static enum ft_worker_store_result store(struct ft_committer *c)
 {
+    for (size_t i = 0; i < c->count; i++)
+        c->parts[i] = (struct ft_wstore_part){ .partition = c->results[i].partition, .epoch = c->epochs[i],
+                                               .batch = &c->results[i].batch };
     for (;;) {
         if (PQstatus(c->db) != CONNECTION_OK)
             PQreset(c->db);
         enum ft_worker_store_result status = PQstatus(c->db) == CONNECTION_OK
-                                                 ? ft_wstore_commit(c->db, c->topic_commands, partition, epoch, batch)
+                                                 ? ft_wstore_commit(c->db, c->topic_commands, c->parts, c->count)
                                                  : FT_WSTORE_FAILED;
         if (status != FT_WSTORE_FAILED || atomic_load(&c->stopping) || *c->worker_stop)
             return status;
-        ft_log_warn("worker.commit_retry", "partition=%d next_offset=%lld", partition, (long long)batch->next_offset);
+        ft_log_warn("worker.commit_retry", "partitions=%zu first=%d next_offset=%lld", c->count, c->parts[0].partition,
+                    (long long)c->parts[0].batch->next_offset);
         nanosleep(&(struct timespec){ .tv_nsec = 500000000L }, NULL);
     }
 }
@@ -57,13 +61,18 @@ static void *run(void *arg)
         pthread_mutex_unlock(&c->lock);
 
         int64_t started = ft_clock_monotonic_us();
-        c->result.status = store(c, c->partition, c->epoch, &c->result.batch);
-        c->result.micros = ft_clock_monotonic_us() - started;
-        if (c->result.status == FT_WSTORE_OK && c->producer != NULL) {
-            ft_publish_batch(c->producer, c->topic_outcomes, c->partition, &c->result.batch, c->rate_per_sec);
-            /* Without progress messages the ingress instances would think every token waits. */
-            (void)ft_kafka_producer_revive(&c->producer, c->brokers);
+        enum ft_worker_store_result status = store(c);
+        int64_t micros = ft_clock_monotonic_us() - started;
+        for (size_t i = 0; i < c->count; i++) {
+            struct ft_commit_result *r = &c->results[i];
+            r->status = status == FT_WSTORE_OK ? c->parts[i].result : FT_WSTORE_FAILED;
+            r->micros = micros;
+            if (r->status == FT_WSTORE_OK && c->producer != NULL)
+                ft_publish_batch(c->producer, c->topic_outcomes, r->partition, &r->batch, c->rates[i]);
         }
+        /* Without progress messages the ingress instances would think every token waits. */
+        if (status == FT_WSTORE_OK && c->producer != NULL)
+            (void)ft_kafka_producer_revive(&c->producer, c->brokers);
 
         pthread_mutex_lock(&c->lock);
         c->state = JOB_DONE;
@@ -110,21 +119,40 @@ bool ft_committer_busy(struct ft_committer *c)
     return busy;
 }
 
-void ft_committer_submit(struct ft_committer *c, int32_t partition, int64_t epoch, struct ft_batch *batch,
-                         double rate_per_sec)
+void ft_committer_add(struct ft_committer *c, int32_t partition, int64_t epoch, struct ft_batch *batch,
+                      double rate_per_sec)
 {
     pthread_mutex_lock(&c->lock);
-    c->partition = partition;
-    c->epoch = epoch;
-    c->rate_per_sec = rate_per_sec;
-    c->result = (struct ft_commit_result){ .partition = partition, .batch = *batch };
-    ft_batch_init(batch);
-    c->state = JOB_QUEUED;
-    pthread_cond_broadcast(&c->changed);
+    if (c->state == JOB_NONE && c->count < FT_COMMIT_PARTS_MAX) {
+        c->results[c->count] = (struct ft_commit_result){ .partition = partition, .batch = *batch };
+        c->epochs[c->count] = epoch;
+        c->rates[c->count] = rate_per_sec;
+        c->count++;
+        ft_batch_init(batch);
+    }
     pthread_mutex_unlock(&c->lock);
 }
 
-bool ft_committer_collect(struct ft_committer *c, int wait_ms, struct ft_commit_result *result)
+size_t ft_committer_added(struct ft_committer *c)
+{
+    pthread_mutex_lock(&c->lock);
+    size_t count = c->state == JOB_NONE ? c->count : 0;
+    pthread_mutex_unlock(&c->lock);
+    return count;
+}
+
+void ft_committer_submit(struct ft_committer *c)
+{
+    pthread_mutex_lock(&c->lock);
+    if (c->state == JOB_NONE && c->count > 0) {
+        c->state = JOB_QUEUED;
+        pthread_cond_broadcast(&c->changed);
+    }
+    pthread_mutex_unlock(&c->lock);
+}
+
+bool ft_committer_collect(struct ft_committer *c, int wait_ms, void (*each)(void *ctx, struct ft_commit_result *result),
+                          void *ctx)
 {
     struct timespec deadline = ft_clock_deadline(wait_ms);
     pthread_mutex_lock(&c->lock);
@@ -134,12 +162,18 @@ bool ft_committer_collect(struct ft_committer *c, int wait_ms, struct ft_commit_
         else if (pthread_cond_timedwait(&c->changed, &c->lock, &deadline) != 0)
             break;
     bool done = c->state == JOB_DONE;
-    if (done) {
-        *result = c->result;
-        c->state = JOB_NONE;
-    }
     pthread_mutex_unlock(&c->lock);
-    return done;
+    if (!done)
+        return false;
+    /* DONE: the committer thread leaves the results alone until the next submit, which
+     * only this (the worker's) thread makes. */
+    for (size_t i = 0; i < c->count; i++)
+        each(ctx, &c->results[i]);
+    pthread_mutex_lock(&c->lock);
+    c->count = 0;
+    c->state = JOB_NONE;
+    pthread_mutex_unlock(&c->lock);
+    return true;
 }
 
 void ft_committer_stop(struct ft_committer *c)

@@ -1,9 +1,10 @@
 /*
- * Writes batches on a thread of its own, so that the worker decides the next batch
- * while PostgreSQL stores the last one. One batch is in flight at a time, which keeps
- * each partition's batches in log order. A batch PostgreSQL does not take is retried
- * until it is taken, the partition is found fenced, or the worker stops; meanwhile the
- * worker runs into the in-flight limit and waits (back-pressure).
+ * Writes batches on a thread of its own, so that the worker decides the next batches
+ * while PostgreSQL stores the last ones. A commit holds the batches of any number of
+ * partitions (at most one each) in one transaction, so that they share one WAL flush;
+ * one commit is in flight at a time, which keeps each partition's batches in log order.
+ * A commit PostgreSQL does not take is retried until it is taken or the worker stops;
+ * meanwhile the worker runs into the in-flight limit and waits (back-pressure).
  */
 #ifndef FT_WORKER_COMMITTER_H
 #define FT_WORKER_COMMITTER_H
@@ -17,11 +18,14 @@
 
 struct ft_committer;
 
+/* Partitions one commit can hold. */
+#define FT_COMMIT_PARTS_MAX 1024
+
 struct ft_commit_result {
     int32_t partition;
     enum ft_worker_store_result status; /* FAILED only when the worker stopped first */
     struct ft_batch batch;              /* given back to the caller, who frees it */
-    int64_t micros;                     /* time spent in PostgreSQL */
+    int64_t micros;                     /* time the whole commit spent in PostgreSQL */
 };
 
 /*
@@ -33,16 +37,27 @@ struct ft_commit_result {
 struct ft_committer *ft_committer_start(const char *db_url, const char *topic_commands, const char *brokers,
                                         const char *topic_outcomes, volatile sig_atomic_t *worker_stop);
 
-/* True while a batch is in flight. */
+/* True while a commit is in flight. */
 bool ft_committer_busy(struct ft_committer *c);
 
-/* Hands a batch over (the struct is moved: *batch is left empty). The committer must be idle. */
-void ft_committer_submit(struct ft_committer *c, int32_t partition, int64_t epoch, struct ft_batch *batch,
-                         double rate_per_sec);
+/* Adds a partition's batch to the next commit (the struct is moved: *batch is left
+ * empty). The committer must be idle, the partition not added yet, and fewer than
+ * FT_COMMIT_PARTS_MAX added. */
+void ft_committer_add(struct ft_committer *c, int32_t partition, int64_t epoch, struct ft_batch *batch,
+                      double rate_per_sec);
 
-/* Takes the result of the finished batch, waiting up to wait_ms for it (0: not at all,
- * negative: as long as it takes). False when none was ready in time or none was in flight. */
-bool ft_committer_collect(struct ft_committer *c, int wait_ms, struct ft_commit_result *result);
+/* Number of batches added since the last submit. */
+size_t ft_committer_added(struct ft_committer *c);
+
+/* Starts writing the batches added, in one transaction. */
+void ft_committer_submit(struct ft_committer *c);
+
+/* Takes the results of the finished commit, waiting up to wait_ms for it (0: not at all,
+ * negative: as long as it takes): calls each(ctx, result) for every batch it held, in the
+ * order they were added; each result's batch is then the callee's to free. False when
+ * none was ready in time or none was in flight. */
+bool ft_committer_collect(struct ft_committer *c, int wait_ms, void (*each)(void *ctx, struct ft_commit_result *result),
+                          void *ctx);
 
 /* Stops retrying, joins the thread, closes the connection. Nothing may be in flight. */
 void ft_committer_stop(struct ft_committer *c);

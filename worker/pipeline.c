@@ -19,6 +19,7 @@
 #include "store.h"
 
 #define PARTITIONS_MAX 1024
+_Static_assert(PARTITIONS_MAX <= FT_COMMIT_PARTS_MAX, "a commit holds every partition's batch");
 /* How long a full batch waits for the one in flight before the worker stops fetching. */
 #define HOLD_BACK_AFTER_MS 2000
 
@@ -48,6 +49,8 @@ struct worker {
     rd_kafka_t *consumer;
     struct ft_committer *committer;
     bool held_back; /* consumption paused: a full batch waits for the committer */
+    int64_t last_commit_micros; /* of the commit collect() took, when it stored anything */
+    bool last_commit_stored;
     struct partition *parts[PARTITIONS_MAX];
     volatile sig_atomic_t *stop;
     bool fatal;
@@ -74,54 +77,71 @@ static void drop_partition(struct worker *w, int32_t number)
     atomic_fetch_sub(&metrics.partitions, 1);
 }
 
-/* Takes the finished batch's result, if any, waiting up to wait_ms (negative: for ever).
- * True when the committer is free afterwards. */
-static bool collect(struct worker *w, int wait_ms)
+/* One partition's part of a finished commit. */
+static void on_committed(void *ctx, struct ft_commit_result *r)
 {
-    struct ft_commit_result r;
-    if (!ft_committer_collect(w->committer, wait_ms, &r))
-        return !ft_committer_busy(w->committer);
-    struct partition *p = w->parts[r.partition];
-    if (r.status == FT_WSTORE_OK) {
-        atomic_fetch_add(&metrics.commands, r.batch.commands);
-        atomic_fetch_add(&metrics.batches, 1);
-        atomic_fetch_add(&metrics.commit_micros, (uint_fast64_t)r.micros);
+    struct worker *w = ctx;
+    struct partition *p = w->parts[r->partition];
+    if (r->status == FT_WSTORE_OK) {
+        atomic_fetch_add(&metrics.commands, r->batch.commands);
+        w->last_commit_micros = r->micros;
+        w->last_commit_stored = true;
         if (p != NULL)
-            p->next_offset = r.batch.next_offset;
+            p->next_offset = r->batch.next_offset;
         ft_log_debug("worker.batch_committed", "partition=%d next_offset=%" PRId64 " commands=%zu outcomes=%zu us=%" PRId64,
-                     r.partition, r.batch.next_offset, r.batch.commands, r.batch.outcome_count, r.micros);
-    } else if (r.status == FT_WSTORE_FENCED) {
+                     r->partition, r->batch.next_offset, r->batch.commands, r->batch.outcome_count, r->micros);
+    } else if (r->status == FT_WSTORE_FENCED) {
         atomic_fetch_add(&metrics.fenced, 1);
-        ft_log_warn("worker.fenced", "partition=%d dropped_commands=%zu", r.partition, r.batch.commands);
-        drop_partition(w, r.partition);
+        ft_log_warn("worker.fenced", "partition=%d dropped_commands=%zu", r->partition, r->batch.commands);
+        drop_partition(w, r->partition);
     } else {
         atomic_fetch_add(&metrics.commit_failures, 1);
         ft_log_warn("worker.batch_abandoned", "partition=%d commands=%zu reason=\"stopping while PostgreSQL is away\"",
-                    r.partition, r.batch.commands);
+                    r->partition, r->batch.commands);
     }
-    ft_batch_free(&r.batch);
+    ft_batch_free(&r->batch);
+}
+
+/* Takes the finished commit's results, if any, waiting up to wait_ms (negative: for ever).
+ * True when the committer is free afterwards. */
+static bool collect(struct worker *w, int wait_ms)
+{
+    w->last_commit_stored = false;
+    if (!ft_committer_collect(w->committer, wait_ms, on_committed, w))
+        return !ft_committer_busy(w->committer);
+    if (w->last_commit_stored) {
+        atomic_fetch_add(&metrics.batches, 1);
+        atomic_fetch_add(&metrics.commit_micros, (uint_fast64_t)w->last_commit_micros);
+    }
     return true;
 }
 
-/* Hands the partition's batch to the committer, waiting for the one in flight first. */
-static void submit(struct worker *w, struct partition *p)
+/* Adds the partition's batch, if it has one, to the next commit. */
+static void add(struct worker *w, struct partition *p)
 {
-    int32_t number = p->number;
-    if (ft_committer_busy(w->committer))
-        collect(w, -1);
-    p = w->parts[number]; /* the collected result may have dropped it (fenced) */
     if (p == NULL || p->batch.next_offset < 0)
         return;
     int64_t elapsed = ft_clock_monotonic_ms() - p->batch_started_ms;
     double rate = (double)p->batch.commands * 1000.0 / (double)(elapsed > 0 ? elapsed : 1);
     p->rate_per_sec = p->rate_per_sec > 0 ? 0.8 * p->rate_per_sec + 0.2 * rate : rate;
-    ft_committer_submit(w->committer, p->number, p->epoch, &p->batch, p->rate_per_sec);
+    ft_committer_add(w->committer, p->number, p->epoch, &p->batch, p->rate_per_sec);
 }
 
-/* Stores the partition's batch and waits until it is stored (revocation, stop). */
-static void flush_now(struct worker *w, struct partition *p)
+/* Hands every partition's batch to the committer in one commit, waiting for the one in
+ * flight first: a commit costs PostgreSQL about the same for one partition as for many. */
+static void submit_all(struct worker *w)
 {
-    submit(w, p);
+    if (ft_committer_busy(w->committer))
+        collect(w, -1);
+    for (int32_t i = 0; i < PARTITIONS_MAX; i++)
+        add(w, w->parts[i]); /* the collected results may have dropped some (fenced) */
+    ft_committer_submit(w->committer);
+}
+
+/* Stores every batch and waits until they are stored (revocation, stop). */
+static void flush_now(struct worker *w)
+{
+    submit_all(w);
     collect(w, -1);
 }
 
@@ -189,7 +209,7 @@ static void revoke_partitions(struct worker *w, rd_kafka_t *rk, rd_kafka_topic_p
     for (int i = 0; i < list->cnt; i++) {
         int32_t number = list->elems[i].partition;
         if (number >= 0 && number < PARTITIONS_MAX && w->parts[number] != NULL) {
-            flush_now(w, w->parts[number]);
+            flush_now(w);
             drop_partition(w, number);
         }
     }
@@ -262,37 +282,33 @@ static void handle(struct worker *w, rd_kafka_message_t *msg)
      * PostgreSQL is slow or away, stop fetching instead and go on polling, so that the
      * worker stays in its group (max.poll.interval.ms) without piling up decisions. */
     if (collect(w, HOLD_BACK_AFTER_MS))
-        submit(w, p);
+        submit_all(w);
     else if (!w->held_back)
         hold_back(w, true);
 }
 
 /*
- * Hands over the next batch when the committer is free: a full one first (and then,
- * with none left, consumption resumes), else one that has waited long enough.
+ * Hands every batch over when the committer is free and one of them is full (then, with
+ * none left full, consumption resumes) or has waited long enough.
  */
 static void flush_due(struct worker *w)
 {
     collect(w, 0);
     if (ft_committer_busy(w->committer))
         return;
-    for (int32_t i = 0; i < PARTITIONS_MAX; i++) {
-        struct partition *p = w->parts[i];
-        if (p != NULL && p->batch.commands >= (size_t)w->config->worker_batch_max) {
-            submit(w, p);
-            return;
-        }
-    }
-    if (w->held_back)
-        hold_back(w, false);
+    bool full = false, due = false;
     int64_t now = ft_clock_monotonic_ms();
     for (int32_t i = 0; i < PARTITIONS_MAX; i++) {
         struct partition *p = w->parts[i];
-        if (p != NULL && p->batch.next_offset >= 0 && now - p->batch_started_ms >= w->config->worker_batch_ms) {
-            submit(w, p);
-            return;
-        }
+        if (p == NULL || p->batch.next_offset < 0)
+            continue;
+        full = full || p->batch.commands >= (size_t)w->config->worker_batch_max;
+        due = due || now - p->batch_started_ms >= w->config->worker_batch_ms;
     }
+    if (!full && w->held_back)
+        hold_back(w, false);
+    if (full || due)
+        submit_all(w);
 }
 
 /* --- set-up ---------------------------------------------------------------------- */
@@ -335,11 +351,11 @@ char *ft_pipeline_metrics(void *ctx)
     ft_strbuf_printf(&t,
                      "# HELP ft_worker_commands_total Commands decided and durably written.\n"
                      "# TYPE ft_worker_commands_total counter\nft_worker_commands_total %llu\n"
-                     "# HELP ft_worker_batches_total Batches committed to PostgreSQL.\n"
+                     "# HELP ft_worker_batches_total Commits to PostgreSQL, each with every partition's batch.\n"
                      "# TYPE ft_worker_batches_total counter\nft_worker_batches_total %llu\n"
                      "# HELP ft_worker_commit_seconds_total Time spent committing batches.\n"
                      "# TYPE ft_worker_commit_seconds_total counter\nft_worker_commit_seconds_total %.6f\n"
-                     "# HELP ft_worker_commit_failures_total Batches PostgreSQL did not take (retried).\n"
+                     "# HELP ft_worker_commit_failures_total Partition batches abandoned on stopping with PostgreSQL away.\n"
                      "# TYPE ft_worker_commit_failures_total counter\nft_worker_commit_failures_total %llu\n"
                      "# HELP ft_worker_fenced_total Partitions dropped because another worker claimed them.\n"
                      "# TYPE ft_worker_fenced_total counter\nft_worker_fenced_total %llu\n"
@@ -455,9 +471,8 @@ bool ft_pipeline_replay(const struct ft_config *config, int32_t only_partition, 
         }
         flush_due(&w);
     }
-    for (int32_t i = 0; ok && i < PARTITIONS_MAX; i++)
-        if (w.parts[i] != NULL)
-            flush_now(&w, w.parts[i]);
+    if (ok)
+        flush_now(&w);
     if (w.committer != NULL)
         collect(&w, -1);
     ok = ok && !*stop && !w.fatal && replay_reached(&w, ends, true);

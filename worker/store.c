@@ -375,43 +375,72 @@ static bool insert_outcomes(PGconn *db, int32_t partition, const struct ft_batch
     return ok;
 }
 
-enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, int32_t partition, int64_t epoch,
-                                             const struct ft_batch *batch)
+/* Locks the parts' rows of partition_offsets in partition order and marks each part OK
+ * when its epoch is still the one in the row, FENCED otherwise. False (logged) on error. */
+static bool check_epochs(PGconn *db, const char *topic, struct ft_wstore_part *parts, size_t count)
 {
-    char part[16], next[24];
-    snprintf(part, sizeof part, "%d", partition);
-    snprintf(next, sizeof next, "%" PRId64, batch->next_offset);
-    const char *key[] = { topic, part, next };
-    struct fate fate;
-    if (!fate_init(&fate, batch)) {
-        fate_free(&fate);
-        return FT_WSTORE_FAILED;
+    struct ft_strbuf list;
+    ft_strbuf_init(&list);
+    ft_strbuf_printf(&list, "{");
+    for (size_t i = 0; i < count; i++) {
+        ft_strbuf_printf(&list, "%s%d", SEP(i), parts[i].partition);
+        parts[i].result = FT_WSTORE_FENCED;
     }
-    if (!ft_wstore_run(db, "begin", partition, "BEGIN", 0, NULL)) {
-        fate_free(&fate);
-        return FT_WSTORE_FAILED;
+    ft_strbuf_printf(&list, "}");
+    const char *params[] = { topic, list.failed ? NULL : list.data };
+    PGresult *res = params[1] == NULL ? NULL
+                                      : ft_db_query(db,
+                                                    "SELECT partition, epoch FROM partition_offsets"
+                                                    " WHERE topic = $1 AND partition = ANY($2::int[])"
+                                                    " ORDER BY partition FOR UPDATE",
+                                                    2, params);
+    bool ok = ft_db_ok(res);
+    for (int row = 0; ok && row < PQntuples(res); row++) {
+        int32_t partition = (int32_t)strtol(PQgetvalue(res, row, 0), NULL, 10);
+        int64_t epoch = strtoll(PQgetvalue(res, row, 1), NULL, 10);
+        for (size_t i = 0; i < count; i++)
+            if (parts[i].partition == partition && parts[i].epoch == epoch)
+                parts[i].result = FT_WSTORE_OK;
     }
-    PGresult *res = ft_db_query(db,
-                                "SELECT epoch FROM partition_offsets WHERE topic = $1 AND partition = $2 FOR UPDATE",
-                                2, key);
-    bool ours = ft_db_ok(res) && PQntuples(res) == 1 && strtoll(PQgetvalue(res, 0, 0), NULL, 10) == epoch;
-    bool checked = ft_db_ok(res);
+    if (!ok)
+        log_failure("lock_offsets", res, count > 0 ? parts[0].partition : -1);
     PQclear(res);
-    enum ft_worker_store_result result = FT_WSTORE_FAILED;
-    if (checked && !ours) {
-        result = FT_WSTORE_FENCED;
-    } else if (checked && ft_wstore_mark_paid(db, partition, batch) && end_reservations(db, partition, batch, &fate) &&
-               insert_reservations(db, partition, batch, &fate) && ft_wstore_payment_effects(db, partition, batch) &&
-               insert_outcomes(db, partition, batch) &&
-               ft_wstore_run(db, "advance", partition,
-                   "UPDATE partition_offsets SET next_offset = $3 WHERE topic = $1 AND partition = $2", 3, key) &&
-               ft_wstore_run(db, "commit", partition, "COMMIT", 0, NULL)) {
-        result = FT_WSTORE_OK;
-    }
+    ft_strbuf_free(&list);
+    return ok;
+}
+
+/* Writes one partition's batch and its next offset, inside the commit's transaction. */
+static bool write_part(PGconn *db, const char *topic, const struct ft_wstore_part *part)
+{
+    char number[16], next[24];
+    snprintf(number, sizeof number, "%d", part->partition);
+    snprintf(next, sizeof next, "%" PRId64, part->batch->next_offset);
+    const char *key[] = { topic, number, next };
+    struct fate fate;
+    int32_t partition = part->partition;
+    const struct ft_batch *batch = part->batch;
+    bool ok = fate_init(&fate, batch) && ft_wstore_mark_paid(db, partition, batch) &&
+              end_reservations(db, partition, batch, &fate) && insert_reservations(db, partition, batch, &fate) &&
+              ft_wstore_payment_effects(db, partition, batch) && insert_outcomes(db, partition, batch) &&
+              ft_wstore_run(db, "advance", partition,
+                  "UPDATE partition_offsets SET next_offset = $3 WHERE topic = $1 AND partition = $2", 3, key);
     fate_free(&fate);
-    if (result == FT_WSTORE_OK)
-        return result;
+    return ok;
+}
+
+enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, struct ft_wstore_part *parts,
+                                             size_t count)
+{
+    int32_t first = count > 0 ? parts[0].partition : -1;
+    if (!ft_wstore_run(db, "begin", first, "BEGIN", 0, NULL))
+        return FT_WSTORE_FAILED;
+    bool ok = check_epochs(db, topic, parts, count);
+    for (size_t i = 0; ok && i < count; i++)
+        if (parts[i].result == FT_WSTORE_OK)
+            ok = write_part(db, topic, &parts[i]);
+    if (ok && ft_wstore_run(db, "commit", first, "COMMIT", 0, NULL))
+        return FT_WSTORE_OK;
     if (PQtransactionStatus(db) != PQTRANS_IDLE)
-        (void)ft_wstore_run(db, "rollback", partition, "ROLLBACK", 0, NULL);
-    return result;
+        (void)ft_wstore_run(db, "rollback", first, "ROLLBACK", 0, NULL);
+    return FT_WSTORE_FAILED;
 }

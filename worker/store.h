@@ -32,13 +32,24 @@ enum ft_worker_store_result ft_wstore_claim(PGconn *db, const char *topic, int32
  */
 enum ft_worker_store_result ft_wstore_load_schedule(PGconn *db, struct ft_decider *decider, int64_t schedule_id);
 
+/* One partition's batch in a commit. */
+struct ft_wstore_part {
+    int32_t partition;
+    int64_t epoch;
+    const struct ft_batch *batch;
+    enum ft_worker_store_result result; /* set by ft_wstore_commit: OK, or FENCED (nothing of it written) */
+};
+
 /*
- * Writes a batch in one transaction: new reservations and their seats, paid and ended
- * reservations, the refunds made due (store_payments.h), request outcomes, and the
- * partition's next offset — only if the
- * partition's epoch is still `epoch` (checked under the row lock).
+ * Writes the batches of several partitions (each at most once) in one transaction, so
+ * that they share one WAL flush: for each, new reservations and their seats, paid and
+ * ended reservations, the refunds made due (store_payments.h), request outcomes, and the
+ * partition's next offset — only for the partitions whose epoch is still the part's
+ * (checked under the rows' locks, taken in partition order so that two workers never
+ * deadlock). OK when the transaction committed, each part's result then OK or FENCED;
+ * FAILED (logged) when it did not, and every part is to be written again.
  */
-enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, int32_t partition, int64_t epoch,
-                                             const struct ft_batch *batch);
+enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, struct ft_wstore_part *parts,
+                                             size_t count);
 
 #endif

@@ -164,6 +164,42 @@ def test_a_worker_that_lost_its_partition_cannot_write(db, topics, workers):
     worker.stop()
 
 
+def test_a_fenced_partition_loses_its_own_batches_and_no_other(db, topics, workers):
+    """A commit holds every partition's batch; a partition another worker claimed is
+    left out of it while the others are written, then and afterwards."""
+    fenced_schedule, fenced_seats = db.schedule()
+    other_schedule, other_seats = db.schedule()
+    while other_schedule % topics.partitions == fenced_schedule % topics.partitions:
+        other_schedule, other_seats = db.schedule()
+    users = db.users(4)
+    worker = workers(topics, db)
+    ts = now_ms()
+    topics.send(reserve(new_token(), users[0], fenced_schedule, ts, seat_ids=[fenced_seats[1][0]]))
+    topics.send(reserve(new_token(), users[0], other_schedule, ts, seat_ids=[other_seats[1][0]]))
+    topics.flush()
+    wait_decided(db, topics)
+    db.rows("UPDATE partition_offsets SET epoch = epoch + 1 WHERE topic = %s AND partition = %s RETURNING 1",
+            topics.commands, fenced_schedule % topics.partitions)
+    lost, kept = new_token(), new_token()
+    topics.send(reserve(lost, users[1], fenced_schedule, ts + 1, seat_ids=[fenced_seats[1][1]]))
+    topics.send(reserve(kept, users[1], other_schedule, ts + 1, seat_ids=[other_seats[1][1]]))
+    topics.flush()
+    deadline = time.monotonic() + 20
+    while (not db.outcomes([kept]) or "worker.fenced" not in worker.text()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert "worker.fenced" in worker.text()
+    assert db.outcomes([kept])[kept][0] == "HELD", "the other partition's batch was written"
+    assert db.outcomes([lost]) == {}, "the fenced partition's batch was not"
+    later = new_token()
+    topics.send(reserve(later, users[2], other_schedule, ts + 2, seat_ids=[other_seats[1][2]]))
+    topics.flush()
+    deadline = time.monotonic() + 20
+    while not db.outcomes([later]) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert db.outcomes([later])[later][0] == "HELD", "the worker goes on writing the partitions it still has"
+    worker.stop()
+
+
 def test_first_come_first_served_matches_a_reference_in_log_order(db, topics, workers):
     """No request is granted a seat that an earlier, still-satisfiable request asked for:
     the worker's outcomes equal a sequential all-or-nothing model run in offset order."""
