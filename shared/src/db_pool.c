@@ -128,11 +128,6 @@ void ft_db_pool_free(struct ft_db_pool *pool)
     free(pool);
 }
 
-PGresult *ft_db_query(PGconn *conn, const char *sql, int nparams, const char *const *params)
-{
-    return PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-}
-
 bool ft_db_ok(const PGresult *result)
 {
     ExecStatusType status = PQresultStatus(result);

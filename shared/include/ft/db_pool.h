@@ -29,7 +29,8 @@ void ft_db_release(struct ft_db_pool *pool, PGconn *conn);
 /* Closes every connection. No connection may be out. */
 void ft_db_pool_free(struct ft_db_pool *pool);
 
-/* PQexecParams with text parameters and text results. The caller PQclears the result. */
+/* PQexecParams with text parameters and text results, the text prepared once per
+ * connection and run by name after that (db_query.c). The caller PQclears the result. */
 PGresult *ft_db_query(PGconn *conn, const char *sql, int nparams, const char *const *params);
 
 /* True when `result` succeeded (COMMAND_OK or TUPLES_OK). */
