@@ -63,6 +63,28 @@ bool ft_batch_reserve(struct ft_batch *batch, size_t outcomes, size_t created, s
                         sizeof *batch->payments);
 }
 
+bool ft_batch_append(struct ft_batch *into, const struct ft_batch *from)
+{
+    if (!ft_batch_reserve(into, from->outcome_count, from->created_count, from->ended_count, from->payment_count))
+        return false;
+    if (from->outcome_count > 0)
+        memcpy(into->outcomes + into->outcome_count, from->outcomes, from->outcome_count * sizeof *from->outcomes);
+    if (from->created_count > 0)
+        memcpy(into->created + into->created_count, from->created, from->created_count * sizeof *from->created);
+    if (from->ended_count > 0)
+        memcpy(into->ended + into->ended_count, from->ended, from->ended_count * sizeof *from->ended);
+    if (from->payment_count > 0)
+        memcpy(into->payments + into->payment_count, from->payments, from->payment_count * sizeof *from->payments);
+    into->outcome_count += from->outcome_count;
+    into->created_count += from->created_count;
+    into->ended_count += from->ended_count;
+    into->payment_count += from->payment_count;
+    into->commands += from->commands;
+    if (from->next_offset > into->next_offset)
+        into->next_offset = from->next_offset;
+    return true;
+}
+
 bool ft_batch_add_outcome(struct ft_batch *batch, const struct ft_outcome *o)
 {
     if (!reserve((void **)&batch->outcomes, &batch->outcome_cap, batch->outcome_count, sizeof *o))

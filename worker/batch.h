@@ -68,6 +68,11 @@ void ft_batch_free(struct ft_batch *batch);
 __attribute__((warn_unused_result)) bool ft_batch_reserve(struct ft_batch *batch, size_t outcomes, size_t created,
                                                           size_t ended, size_t payments);
 
+/* Appends everything `from` holds to `into`, each kind after what `into` has (the store
+ * writes the batches of several partitions as one). False when out of memory (nothing
+ * appended). */
+__attribute__((warn_unused_result)) bool ft_batch_append(struct ft_batch *into, const struct ft_batch *from);
+
 /* Appenders; false when out of memory (nothing appended). */
 __attribute__((warn_unused_result)) bool ft_batch_add_outcome(struct ft_batch *batch, const struct ft_outcome *o);
 __attribute__((warn_unused_result)) bool ft_batch_add_created(struct ft_batch *batch,

@@ -348,7 +348,7 @@ static bool insert_outcomes(PGconn *db, int32_t partition, const struct ft_batch
         const struct ft_outcome *o = &b->outcomes[i];
         bool held = o->status == FT_OUTCOME_HELD;
         ft_strbuf_printf(&rows, "%s\t%" PRId64 "\t%" PRId64 "\t%d\t%" PRId64 "\t%s\t", o->token, o->user_id,
-                         o->schedule_id, partition, o->offset, held ? "HELD" : "REJECTED");
+                         o->schedule_id, o->partition, o->offset, held ? "HELD" : "REJECTED");
         if (held)
             ft_strbuf_printf(&rows, "%" PRId64 "\t\\N\t", o->reservation_id);
         else
@@ -409,22 +409,61 @@ static bool check_epochs(PGconn *db, const char *topic, struct ft_wstore_part *p
     return ok;
 }
 
-/* Writes one partition's batch and its next offset, inside the commit's transaction. */
-static bool write_part(PGconn *db, const char *topic, const struct ft_wstore_part *part)
+/* Moves the parts' partitions to their batches' next offsets. */
+static bool advance(PGconn *db, const char *topic, const struct ft_wstore_part *parts, size_t count)
 {
-    char number[16], next[24];
-    snprintf(number, sizeof number, "%d", part->partition);
-    snprintf(next, sizeof next, "%" PRId64, part->batch->next_offset);
-    const char *key[] = { topic, number, next };
-    struct fate fate;
-    int32_t partition = part->partition;
-    const struct ft_batch *batch = part->batch;
-    bool ok = fate_init(&fate, batch) && ft_wstore_mark_paid(db, partition, batch) &&
-              end_reservations(db, partition, batch, &fate) && insert_reservations(db, partition, batch, &fate) &&
-              ft_wstore_payment_effects(db, partition, batch) && insert_outcomes(db, partition, batch) &&
-              ft_wstore_run(db, "advance", partition,
-                  "UPDATE partition_offsets SET next_offset = $3 WHERE topic = $1 AND partition = $2", 3, key);
-    fate_free(&fate);
+    struct columns cols;
+    columns_open(&cols, 2);
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        if (parts[i].result != FT_WSTORE_OK)
+            continue;
+        ft_strbuf_printf(&cols.c[0], "%s%d", SEP(n), parts[i].partition);
+        ft_strbuf_printf(&cols.c[1], "%s%" PRId64, SEP(n), parts[i].batch->next_offset);
+        n++;
+    }
+    const char *params[3] = { topic };
+    columns_close(&cols, 2, params + 1);
+    bool ok = n == 0 || (all_set(params + 1, 2) &&
+                         ft_wstore_run(db, "advance", parts[0].partition,
+                             "UPDATE partition_offsets o SET next_offset = t.next"
+                             " FROM unnest($2::int[], $3::bigint[]) AS t(partition, next)"
+                             " WHERE o.topic = $1 AND o.partition = t.partition",
+                             3, params));
+    columns_free(&cols, 2);
+    return ok;
+}
+
+/*
+ * Writes the batches of the parts still theirs as one: each statement runs once per
+ * commit, not once per partition. Each partition's rows keep their log order, and the
+ * partitions share nothing (a schedule lives in one), so the order between them is free.
+ */
+static bool write_parts(PGconn *db, const char *topic, const struct ft_wstore_part *parts, size_t count)
+{
+    size_t writing = 0, first = 0;
+    for (size_t i = 0; i < count; i++)
+        if (parts[i].result == FT_WSTORE_OK && writing++ == 0)
+            first = i;
+    if (writing == 0)
+        return true;
+    struct ft_batch merged;
+    ft_batch_init(&merged);
+    bool ok = true;
+    for (size_t i = 0; ok && writing > 1 && i < count; i++)
+        if (parts[i].result == FT_WSTORE_OK)
+            ok = ft_batch_append(&merged, parts[i].batch);
+    const struct ft_batch *all = writing == 1 ? parts[first].batch : &merged;
+    int32_t partition = parts[first].partition; /* for the log */
+    if (ok) {
+        struct fate fate;
+        ok = fate_init(&fate, all) && ft_wstore_mark_paid(db, partition, all) &&
+             end_reservations(db, partition, all, &fate) && insert_reservations(db, partition, all, &fate) &&
+             ft_wstore_payment_effects(db, partition, all) && insert_outcomes(db, partition, all) &&
+             advance(db, topic, parts, count);
+        fate_free(&fate);
+    }
+    ft_batch_free(&merged);
     return ok;
 }
 
@@ -434,10 +473,7 @@ enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, stru
     int32_t first = count > 0 ? parts[0].partition : -1;
     if (!ft_wstore_run(db, "begin", first, "BEGIN", 0, NULL))
         return FT_WSTORE_FAILED;
-    bool ok = check_epochs(db, topic, parts, count);
-    for (size_t i = 0; ok && i < count; i++)
-        if (parts[i].result == FT_WSTORE_OK)
-            ok = write_part(db, topic, &parts[i]);
+    bool ok = check_epochs(db, topic, parts, count) && write_parts(db, topic, parts, count);
     if (ok && ft_wstore_run(db, "commit", first, "COMMIT", 0, NULL))
         return FT_WSTORE_OK;
     if (PQtransactionStatus(db) != PQTRANS_IDLE)
