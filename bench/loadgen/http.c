@@ -3,6 +3,8 @@
 #include <curl/curl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "ft/clock.h"
 #include "ft/strbuf.h"
@@ -24,6 +26,8 @@ struct request {
 
 struct lg_http {
     CURLM *multi;
+    int epoll_fd;       /* the sockets libcurl wants watched (on_socket) */
+    int64_t timer_due_us; /* when libcurl wants to be called with no socket ready; -1: never */
     char *base;
     int max_connections, timeout_ms;
     size_t running;                        /* handed to libcurl */
@@ -47,19 +51,58 @@ static size_t on_data(char *data, size_t size, size_t count, void *userdata)
     return r->response.failed ? 0 : n; /* 0: libcurl fails the transfer */
 }
 
+/*
+ * libcurl's socket interface: it says which sockets to watch and when to call it back,
+ * and is called for the sockets that are ready, so that a step costs what the ready
+ * transfers cost. (curl_multi_perform and curl_multi_poll visit every transfer and
+ * every socket on each step: with hundreds of connections that was most of the load
+ * generator's time, on the cores it shares with the stack it measures.)
+ */
+static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *socketp)
+{
+    (void)easy;
+    struct lg_http *http = userp;
+    if (what == CURL_POLL_REMOVE) {
+        epoll_ctl(http->epoll_fd, EPOLL_CTL_DEL, fd, NULL); /* fails harmlessly when already closed */
+        curl_multi_assign(http->multi, fd, NULL);
+        return 0;
+    }
+    struct epoll_event ev = { .events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u),
+                              .data.fd = fd };
+    if (socketp == NULL && epoll_ctl(http->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0)
+        curl_multi_assign(http->multi, fd, http); /* any non-NULL: watched */
+    else
+        epoll_ctl(http->epoll_fd, EPOLL_CTL_MOD, fd, &ev);
+    return 0;
+}
+
+static int on_timer(CURLM *multi, long timeout_ms, void *userp)
+{
+    (void)multi;
+    struct lg_http *http = userp;
+    http->timer_due_us = timeout_ms < 0 ? -1 : lg_now_us() + (int64_t)timeout_ms * 1000;
+    return 0;
+}
+
 struct lg_http *lg_http_new(const char *base_url, int max_connections, int timeout_ms)
 {
     struct lg_http *http = calloc(1, sizeof *http);
     if (http == NULL)
         return NULL;
+    http->timer_due_us = -1;
+    http->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
     http->multi = curl_multi_init();
     http->base = strdup(base_url);
     http->max_connections = max_connections > 0 ? max_connections : 1;
     http->timeout_ms = timeout_ms;
-    if (http->multi == NULL || http->base == NULL) {
+    if (http->multi == NULL || http->base == NULL || http->epoll_fd < 0) {
         lg_http_free(http);
         return NULL;
     }
+    curl_multi_setopt(http->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+    curl_multi_setopt(http->multi, CURLMOPT_SOCKETDATA, http);
+    curl_multi_setopt(http->multi, CURLMOPT_TIMERFUNCTION, on_timer);
+    curl_multi_setopt(http->multi, CURLMOPT_TIMERDATA, http);
     curl_multi_setopt(http->multi, CURLMOPT_MAX_TOTAL_CONNECTIONS, (long)http->max_connections);
     curl_multi_setopt(http->multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)http->max_connections);
     curl_multi_setopt(http->multi, CURLMOPT_MAXCONNECTS, (long)http->max_connections);
@@ -95,6 +138,8 @@ void lg_http_free(struct lg_http *http)
     }
     if (http->multi != NULL)
         curl_multi_cleanup(http->multi);
+    if (http->epoll_fd >= 0)
+        close(http->epoll_fd);
     free(http->base);
     free(http);
 }
@@ -218,10 +263,33 @@ bool lg_http_submit(struct lg_http *http, const char *method, const char *path, 
     return true;
 }
 
+/* Waits up to wait_ms (less when libcurl's timer is due sooner) and lets libcurl serve
+ * the sockets that became ready, then its timer when it is due. */
+static void serve_sockets(struct lg_http *http, int wait_ms)
+{
+    if (http->timer_due_us >= 0) {
+        int64_t until_ms = (http->timer_due_us - lg_now_us() + 999) / 1000;
+        if (until_ms < wait_ms)
+            wait_ms = until_ms > 0 ? (int)until_ms : 0;
+    }
+    struct epoll_event events[256];
+    int ready = epoll_wait(http->epoll_fd, events, 256, wait_ms > 0 ? wait_ms : 0);
+    int still = 0;
+    for (int i = 0; i < ready; i++) {
+        int mask = ((events[i].events & EPOLLIN) ? CURL_CSELECT_IN : 0) |
+                   ((events[i].events & EPOLLOUT) ? CURL_CSELECT_OUT : 0) |
+                   ((events[i].events & (EPOLLERR | EPOLLHUP)) ? CURL_CSELECT_ERR : 0);
+        curl_multi_socket_action(http->multi, events[i].data.fd, mask, &still);
+    }
+    if (http->timer_due_us >= 0 && lg_now_us() >= http->timer_due_us) {
+        http->timer_due_us = -1;
+        curl_multi_socket_action(http->multi, CURL_SOCKET_TIMEOUT, 0, &still);
+    }
+}
+
 void lg_http_step(struct lg_http *http, int wait_ms)
 {
-    int still = 0;
-    curl_multi_perform(http->multi, &still);
+    serve_sockets(http, wait_ms);
     CURLMsg *msg;
     int left;
     while ((msg = curl_multi_info_read(http->multi, &left)) != NULL) {
@@ -256,8 +324,6 @@ void lg_http_step(struct lg_http *http, int wait_ms)
         http->free_list = r;
     }
     start_waiting(http);
-    if (wait_ms > 0)
-        curl_multi_poll(http->multi, NULL, 0, wait_ms, NULL);
 }
 
 size_t lg_http_pending(const struct lg_http *http)
