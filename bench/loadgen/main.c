@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -662,11 +663,24 @@ static bool parse_options(int argc, char **argv, struct lg_options *opt)
     return true;
 }
 
+/* Each connection is a file: Debian's soft limit of 1,024 would cap --connections. */
+static void allow_connections(int connections)
+{
+    struct rlimit files;
+    if (getrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur >= (rlim_t)connections + 64)
+        return;
+    files.rlim_cur = files.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &files) != 0 || files.rlim_cur < (rlim_t)connections + 64)
+        fprintf(stderr, "ft-loadgen: at most %llu open files: fewer than --connections %d\n",
+                (unsigned long long)files.rlim_cur, connections);
+}
+
 int main(int argc, char **argv)
 {
     struct lg_options opt;
     if (!parse_options(argc, argv, &opt))
         return 2;
+    allow_connections(opt.connections);
     struct lg_recording replay = { 0 };
     char err[256];
     if (opt.replay_path != NULL) {
