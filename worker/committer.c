@@ -133,14 +133,6 @@ void ft_committer_add(struct ft_committer *c, int32_t partition, int64_t epoch, 
     pthread_mutex_unlock(&c->lock);
 }
 
-size_t ft_committer_added(struct ft_committer *c)
-{
-    pthread_mutex_lock(&c->lock);
-    size_t count = c->state == JOB_NONE ? c->count : 0;
-    pthread_mutex_unlock(&c->lock);
-    return count;
-}
-
 void ft_committer_submit(struct ft_committer *c)
 {
     pthread_mutex_lock(&c->lock);

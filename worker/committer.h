@@ -46,9 +46,6 @@ bool ft_committer_busy(struct ft_committer *c);
 void ft_committer_add(struct ft_committer *c, int32_t partition, int64_t epoch, struct ft_batch *batch,
                       double rate_per_sec);
 
-/* Number of batches added since the last submit. */
-size_t ft_committer_added(struct ft_committer *c);
-
 /* Starts writing the batches added, in one transaction. */
 void ft_committer_submit(struct ft_committer *c);
 
