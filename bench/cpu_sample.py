@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Where the two cores go during a benchmark: every second, the CPU each kind of process
+used in that second, in % of one core, one line per second, largest first.
+
+    bench/cpu_sample.py > /tmp/cpu.log &  make bench;  kill %1
+
+Processes are grouped by their command line (Kafka's JVM, the three services, the load
+generator, the PortOne imitation, PostgreSQL's backends, wrk, pgbench, nginx); what is
+left is "other". A process that started within the second counts all its time."""
+import os
+import sys
+import time
+
+GROUPS = (("kafka.Kafka", "kafka"), ("ft-ingress", "ingress"), ("ft-worker", "worker"), ("ft-expirer", "expirer"),
+          ("ft-loadgen", "loadgen"), ("portone_imitation", "portone"), ("postgres", "postgres"), ("wrk", "wrk"),
+          ("pgbench", "pgbench"), ("nginx", "nginx"))
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def group_of(pid):
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as f:
+            command = f.read().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return "gone"
+    return next((name for key, name in GROUPS if key in command), "other")
+
+
+def cpu_ticks():
+    """user + system ticks of every process now."""
+    ticks = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                    fields = f.read().rsplit(")", 1)[1].split()
+                ticks[int(entry)] = int(fields[11]) + int(fields[12])
+            except (OSError, IndexError, ValueError):
+                pass
+    return ticks
+
+
+def main():
+    groups = {}
+    before = cpu_ticks()
+    while True:
+        time.sleep(1)
+        now = cpu_ticks()
+        used = {}
+        for pid, ticks in now.items():
+            spent = ticks - before.get(pid, 0)
+            if spent > 0:
+                name = groups.setdefault(pid, group_of(pid))
+                used[name] = used.get(name, 0) + spent
+        before = now
+        line = " ".join(f"{name}={100 * spent / TICKS:.0f}" for name, spent in sorted(used.items(), key=lambda x: -x[1]))
+        print(time.strftime("%H:%M:%S"), line, flush=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except KeyboardInterrupt:
+        sys.exit(0)
