@@ -1,9 +1,9 @@
 /*
- * Threads for work that waits: a call to PortOne, a password hash. libmicrohttpd gives
- * each HTTP thread many connections, so one handler waiting 50 ms on PortOne stalled
- * every request of that thread for 50 ms (with a fifth of the buyers paying, the on-sale
- * benchmark decided 4 times fewer requests). Routes marked blocking (routes.c) run here
- * instead, their connection suspended meanwhile (exchange.h).
+ * Threads for work that waits: a call to PortOne, a password hash, a PostgreSQL query.
+ * libmicrohttpd gives each HTTP thread many connections, so one handler waiting 50 ms on
+ * PortOne stalled every request of that thread for 50 ms (with a fifth of the buyers
+ * paying, the on-sale benchmark decided 4 times fewer requests). Routes marked blocking
+ * (routes.c) run here instead, their connection suspended meanwhile (exchange.h).
  *
  * A bounded queue: when it is full, submit refuses and the request is answered 503 at
  * once, rather than waiting behind work that may itself be waiting on a timeout.

@@ -126,9 +126,9 @@ static void confirm_delivered(struct ft_delivery *delivery, rd_kafka_resp_err_t 
 
 static void send_confirmation(struct ft_app *app, const struct ft_payment_order *o, const char *imp_uid, int64_t amount)
 {
-    struct ft_command cmd = { .type = FT_CMD_CONFIRM_PAYMENT, .ts_ms = ft_clock_wall_ms(), .schedule_id = o->schedule_id,
-                              .user_id = o->user_id, .reservation_id = o->reservation_id,
-                              .payment.amount = amount };
+    struct ft_command cmd = { .type = FT_CMD_CONFIRM_PAYMENT, .ts_ms = ft_clock_wall_ms(),
+                              .schedule_id = o->schedule_id, .user_id = o->user_id,
+                              .reservation_id = o->reservation_id, .payment.amount = amount };
     snprintf(cmd.payment.imp_uid, sizeof cmd.payment.imp_uid, "%s", imp_uid);
     snprintf(cmd.payment.merchant_uid, sizeof cmd.payment.merchant_uid, "%s", o->merchant_uid);
     char payload[1024];
@@ -177,7 +177,8 @@ static void settle(struct ft_app *app, PGconn *db, struct ft_payment_order *o, c
         if (stored == FT_STORE_OK && strcmp(o->imp_uid, imp_uid) == 0)
             answer_settled(o, resp);
         else if (stored == FT_STORE_OK)
-            ft_respond_fail(resp, 409, "PAYMENT_ALREADY_MADE", "this reservation is already settled by another payment");
+            ft_respond_fail(resp, 409, "PAYMENT_ALREADY_MADE",
+                            "this reservation is already settled by another payment");
         else
             ft_respond_stored(resp, stored, 200, NULL, "you have no reservation with this id");
         return;
@@ -273,7 +274,8 @@ void ft_handle_payment_confirm(struct ft_app *app, const struct ft_request *req,
         return;
     bool ask_portone = false;
     if (!o.prepared)
-        ft_respond_fail(resp, 409, "PAYMENT_NOT_PREPARED", "ask for the payment order first (POST /api/v1/payments/prepare)");
+        ft_respond_fail(resp, 409, "PAYMENT_NOT_PREPARED",
+                        "ask for the payment order first (POST /api/v1/payments/prepare)");
     else if (strcmp(o.imp_uid, imp_uid) == 0)
         answer_settled(&o, resp); /* a retry, a double click, a second tab: the same answer */
     else if (o.imp_uid[0] != '\0')
@@ -313,7 +315,8 @@ void ft_handle_payment_webhook(struct ft_app *app, const struct ft_request *req,
     json_t *body = NULL;
     struct ft_error err = { 0 };
     const char *uid = NULL;
-    bool ok = ft_body_object(req->body, req->body_len, &body, &err) && ft_body_string(body, "imp_uid", true, &uid, &err);
+    bool ok = ft_body_object(req->body, req->body_len, &body, &err) &&
+              ft_body_string(body, "imp_uid", true, &uid, &err);
     char imp_uid[FT_IMP_UID_SIZE] = "";
     if (ok && !imp_uid_valid(uid)) {
         bad_field(&err, "imp_uid", "imp_uid is not a PortOne payment id");

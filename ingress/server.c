@@ -208,7 +208,8 @@ static bool authorize(struct ft_app *app, struct MHD_Connection *conn, enum ft_a
     const char *token = header + 7;
     while (*token == ' ')
         token++;
-    enum ft_token_result result = ft_access_cache_verify(app->access_tokens, app->config->jwt_secret, token, time(NULL), claims);
+    enum ft_token_result result =
+        ft_access_cache_verify(app->access_tokens, app->config->jwt_secret, token, time(NULL), claims);
     if (result != FT_TOKEN_OK) {
         ft_log_info("auth.token_refused", "reason=%s", ft_token_result_name(result));
         ft_respond_fail(resp, 401, "INVALID_TOKEN", "the access token is invalid or has expired");
@@ -276,7 +277,8 @@ static void run_blocking(struct ft_server *server, struct exchange *ex, ft_handl
     call->async = ft_async_defer(&ex->req, blocking_finish, blocking_release, call);
     if (!ft_blocking_pool_submit(server->blocking, blocking_run, call)) {
         ft_log_warn("http.blocking_pool_full", "rid=%s", ex->request_id);
-        ft_respond_fail(&call->resp, 503, "UNAVAILABLE", "too many payments and sign-ins are waiting; try again shortly");
+        ft_respond_fail(&call->resp, 503, "UNAVAILABLE",
+                        "too many requests are waiting for PortOne or the database; try again shortly");
         ft_async_resume(call->async);
     }
 }
@@ -400,8 +402,9 @@ static enum MHD_Result answer_page(struct ft_server *server, struct MHD_Connecti
         queued = MHD_queue_response(conn, (unsigned int)page.status, response);
         MHD_destroy_response(response);
     }
-    ft_log(log_level_of(method, (int)page.status), "http.request", "rid=%s client=%s method=%s route=page status=%d ms=%.2f",
-           ex->request_id, ex->client, method, page.status, seconds_since(&ex->started) * 1000);
+    ft_log(log_level_of(method, (int)page.status), "http.request",
+           "rid=%s client=%s method=%s route=page status=%d ms=%.2f", ex->request_id, ex->client, method, page.status,
+           seconds_since(&ex->started) * 1000);
     return queued;
 }
 
@@ -581,7 +584,8 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
     }
     pthread_mutex_init(&server->lock, NULL);
     pthread_cond_init(&server->deferred_done, NULL);
-    unsigned int threads = (unsigned int)(config->http_threads > 0 ? config->http_threads : sysconf(_SC_NPROCESSORS_ONLN));
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsigned int threads = (unsigned int)(config->http_threads > 0 ? config->http_threads : cores);
     server->daemon = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, server,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,

@@ -88,8 +88,9 @@ static void on_committed(void *ctx, struct ft_commit_result *r)
         w->last_commit_stored = true;
         if (p != NULL)
             p->next_offset = r->batch.next_offset;
-        ft_log_debug("worker.batch_committed", "partition=%d next_offset=%" PRId64 " commands=%zu outcomes=%zu us=%" PRId64,
-                     r->partition, r->batch.next_offset, r->batch.commands, r->batch.outcome_count, r->micros);
+        ft_log_debug("worker.batch_committed",
+                     "partition=%d next_offset=%" PRId64 " commands=%zu outcomes=%zu us=%" PRId64, r->partition,
+                     r->batch.next_offset, r->batch.commands, r->batch.outcome_count, r->micros);
     } else if (r->status == FT_WSTORE_FENCED) {
         atomic_fetch_add(&metrics.fenced, 1);
         ft_log_warn("worker.fenced", "partition=%d dropped_commands=%zu", r->partition, r->batch.commands);
@@ -355,7 +356,8 @@ char *ft_pipeline_metrics(void *ctx)
                      "# TYPE ft_worker_batches_total counter\nft_worker_batches_total %llu\n"
                      "# HELP ft_worker_commit_seconds_total Time spent committing batches.\n"
                      "# TYPE ft_worker_commit_seconds_total counter\nft_worker_commit_seconds_total %.6f\n"
-                     "# HELP ft_worker_commit_failures_total Partition batches abandoned on stopping with PostgreSQL away.\n"
+                     "# HELP ft_worker_commit_failures_total Partition batches abandoned on stopping with PostgreSQL "
+                     "away.\n"
                      "# TYPE ft_worker_commit_failures_total counter\nft_worker_commit_failures_total %llu\n"
                      "# HELP ft_worker_fenced_total Partitions dropped because another worker claimed them.\n"
                      "# TYPE ft_worker_fenced_total counter\nft_worker_fenced_total %llu\n"

@@ -67,8 +67,8 @@ static int on_socket(CURL *easy, curl_socket_t fd, int what, void *userp, void *
         curl_multi_assign(http->multi, fd, NULL);
         return 0;
     }
-    struct epoll_event ev = { .events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u),
-                              .data.fd = fd };
+    uint32_t events = ((what & CURL_POLL_IN) ? EPOLLIN : 0u) | ((what & CURL_POLL_OUT) ? EPOLLOUT : 0u);
+    struct epoll_event ev = { .events = events, .data.fd = fd };
     if (socketp == NULL && epoll_ctl(http->epoll_fd, EPOLL_CTL_ADD, fd, &ev) == 0)
         curl_multi_assign(http->multi, fd, http); /* any non-NULL: watched */
     else

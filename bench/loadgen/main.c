@@ -626,7 +626,9 @@ static bool parse_options(int argc, char **argv, struct lg_options *opt)
         case 's': opt->schedules = optarg; break;
         case 'a':
             ok = strcmp(optarg, "signup") == 0 || strcmp(optarg, "login") == 0 || strcmp(optarg, "mint") == 0;
-            opt->accounts = optarg[0] == 's' ? LG_ACCOUNTS_SIGNUP : optarg[0] == 'l' ? LG_ACCOUNTS_LOGIN : LG_ACCOUNTS_MINT;
+            opt->accounts = optarg[0] == 's'   ? LG_ACCOUNTS_SIGNUP
+                            : optarg[0] == 'l' ? LG_ACCOUNTS_LOGIN
+                                               : LG_ACCOUNTS_MINT;
             break;
         case 'p': opt->user_prefix = optarg; break;
         case 'P': opt->password = optarg; break;
