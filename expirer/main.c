@@ -104,6 +104,7 @@ int main(int argc, char **argv)
     struct ft_config config;
     if (!ft_program_configure("ft-expirer", 0, &config))
         return EXIT_FAILURE;
+    (void)ft_log_start_writer(); /* without it, each line is written by its caller */
     ft_program_stop_on_signals(&stop_requested);
     struct ft_refunds *refunds = ft_refunds_start(&config);
     struct ft_ops_http *ops = ft_ops_http_start(config.http_addr, config.expirer_http_port, render_metrics, refunds);

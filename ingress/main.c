@@ -128,6 +128,7 @@ int main(int argc, char **argv)
     struct ft_config config;
     if (!ft_program_configure("ft-ingress", FT_CONFIG_NEED_JWT, &config))
         return EXIT_FAILURE;
+    (void)ft_log_start_writer(); /* without it, each line is written by its caller */
     if (!ft_password_init()) {
         ft_log_error("ingress.start_failed", "error=\"libsodium did not initialise\"");
         return EXIT_FAILURE;

@@ -33,6 +33,7 @@ int main(int argc, char **argv)
     struct ft_config config;
     if (!ft_program_configure("ft-worker", 0, &config))
         return EXIT_FAILURE;
+    (void)ft_log_start_writer(); /* without it, each line is written by its caller */
     ft_program_stop_on_signals(&stop_requested);
     if (replay) {
         char digest[FT_STATE_DIGEST_SIZE];
