@@ -60,19 +60,25 @@ void ft_handle_concert_get(struct ft_app *app, const struct ft_request *req, str
 
 void ft_handle_seat_map(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
 {
-    char *kept = ft_seat_map_cache_get(app->seat_maps, req->path_id, ft_clock_monotonic_ms());
+    bool claimed = false;
+    char *kept = ft_seat_map_cache_get(app->seat_maps, req->path_id, ft_clock_monotonic_ms(), &claimed);
     if (kept != NULL) {
         ft_respond_stored(resp, FT_STORE_OK, 200, kept, "");
         return;
     }
     PGconn *db = ft_handler_db(app, resp);
-    if (db == NULL)
+    if (db == NULL) {
+        if (claimed)
+            ft_seat_map_cache_abandon(app->seat_maps, req->path_id);
         return;
+    }
     char *json = NULL;
     int64_t read_at = ft_clock_monotonic_ms();
     enum ft_store_result result = ft_store_seat_map(db, req->path_id, &json);
     ft_db_release(app->db, db);
     if (result == FT_STORE_OK)
         ft_seat_map_cache_put(app->seat_maps, req->path_id, json, read_at);
+    else if (claimed)
+        ft_seat_map_cache_abandon(app->seat_maps, req->path_id);
     ft_respond_stored(resp, result, 200, json, "no schedule has this id");
 }

@@ -7,7 +7,9 @@
 struct entry {
     int64_t schedule_id; /* 0: empty */
     int64_t read_at_ms;
-    char *json;
+    char *json;          /* NULL while only claimed */
+    int64_t claimed_at_ms;
+    bool claimed; /* a request is reading a new map */
 };
 
 struct ft_seat_map_cache {
@@ -45,27 +47,67 @@ static struct entry *slot_of(struct ft_seat_map_cache *cache, int64_t schedule_i
     return &cache->entries[(uint64_t)schedule_id % cache->slots];
 }
 
-char *ft_seat_map_cache_get(struct ft_seat_map_cache *cache, int64_t schedule_id, int64_t now_ms)
+/* The entry's map's age at now_ms, or -1 when it has none (or the clock went back). */
+static int64_t age_of(const struct entry *e, int64_t now_ms)
 {
+    return e->json != NULL && now_ms >= e->read_at_ms ? now_ms - e->read_at_ms : -1;
+}
+
+char *ft_seat_map_cache_get(struct ft_seat_map_cache *cache, int64_t schedule_id, int64_t now_ms, bool *claimed)
+{
+    *claimed = false;
     char *copy = NULL;
     pthread_mutex_lock(&cache->lock);
     struct entry *e = slot_of(cache, schedule_id);
-    if (e->schedule_id == schedule_id && e->json != NULL && now_ms - e->read_at_ms < cache->ttl_ms &&
-        now_ms >= e->read_at_ms)
-        copy = strdup(e->json);
+    if (e->schedule_id == 0)
+        e->schedule_id = schedule_id;
+    if (e->schedule_id != schedule_id) { /* another schedule's: read it, unclaimed; a put takes the slot */
+        pthread_mutex_unlock(&cache->lock);
+        return NULL;
+    }
+    int64_t age = age_of(e, now_ms);
+    bool being_read = e->claimed && now_ms - e->claimed_at_ms < FT_SEAT_MAP_CLAIM_MAX_MS &&
+                      now_ms >= e->claimed_at_ms;
+    if (age >= 0 && (age < cache->ttl_ms || (being_read && age < FT_SEAT_MAP_STALE_MAX_MS))) {
+        copy = strdup(e->json); /* NULL when out of memory: the caller reads it, unclaimed */
+    } else if (!being_read) {
+        e->claimed = true;
+        e->claimed_at_ms = now_ms;
+        *claimed = true;
+    }
     pthread_mutex_unlock(&cache->lock);
     return copy;
 }
 
-void ft_seat_map_cache_put(struct ft_seat_map_cache *cache, int64_t schedule_id, const char *json, int64_t now_ms)
+void ft_seat_map_cache_put(struct ft_seat_map_cache *cache, int64_t schedule_id, const char *json,
+                           int64_t read_at_ms)
 {
     char *copy = strdup(json);
-    if (copy == NULL)
-        return; /* not kept: the next request reads PostgreSQL again */
+    char *old = NULL;
     pthread_mutex_lock(&cache->lock);
     struct entry *e = slot_of(cache, schedule_id);
-    char *old = e->json;
-    *e = (struct entry){ .schedule_id = schedule_id, .read_at_ms = now_ms, .json = copy };
+    if (e->schedule_id != schedule_id) {
+        old = e->json;
+        *e = (struct entry){ .schedule_id = schedule_id };
+    }
+    e->claimed = false;
+    if (copy != NULL && (e->json == NULL || read_at_ms >= e->read_at_ms)) {
+        free(old);
+        old = e->json;
+        e->json = copy;
+        e->read_at_ms = read_at_ms;
+        copy = NULL;
+    }
     pthread_mutex_unlock(&cache->lock);
     free(old);
+    free(copy); /* not kept: a newer map is, or none could be copied */
+}
+
+void ft_seat_map_cache_abandon(struct ft_seat_map_cache *cache, int64_t schedule_id)
+{
+    pthread_mutex_lock(&cache->lock);
+    struct entry *e = slot_of(cache, schedule_id);
+    if (e->schedule_id == schedule_id)
+        e->claimed = false;
+    pthread_mutex_unlock(&cache->lock);
 }
