@@ -588,6 +588,8 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
     unsigned int threads = (unsigned int)(config->http_threads > 0 ? config->http_threads : cores);
     server->daemon = MHD_start_daemon(
         MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, server,
+        /* first: libmicrohttpd reports problems with the options after it to its own logger */
+        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
         MHD_OPTION_THREAD_POOL_SIZE, threads,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)config->http_max_connections,
@@ -595,7 +597,6 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server,
         MHD_OPTION_END);
     if (server->daemon == NULL) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use, or not allowed)", config->http_addr, config->http_port);
