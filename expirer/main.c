@@ -40,7 +40,8 @@ static char *render_metrics(void *ctx)
     ft_strbuf_printf(&t,
                      "# HELP ft_expirer_confirmations_resent_total Payment confirmations sent again after"
                      " they stayed undecided.\n"
-                     "# TYPE ft_expirer_confirmations_resent_total counter\nft_expirer_confirmations_resent_total %llu\n"
+                     "# TYPE ft_expirer_confirmations_resent_total counter\n"
+                     "ft_expirer_confirmations_resent_total %llu\n"
                      "# HELP ft_refunds_completed_total Refunds PortOne confirmed.\n"
                      "# TYPE ft_refunds_completed_total counter\nft_refunds_completed_total %llu\n"
                      "# HELP ft_refund_attempts_failed_total Refund attempts that left the refund due.\n"
@@ -81,7 +82,8 @@ static int run(const struct ft_config *config)
             atomic_fetch_add(&expiries_sent, (uint_fast64_t)sent);
         else if (sent < 0)
             atomic_fetch_add(&sweep_failures, 1);
-        int resent = PQstatus(db) == CONNECTION_OK ? ft_resend_confirmations_once(config, db, producer, partitions) : -1;
+        int resent =
+            PQstatus(db) == CONNECTION_OK ? ft_resend_confirmations_once(config, db, producer, partitions) : -1;
         if (resent > 0)
             atomic_fetch_add(&confirmations_resent, (uint_fast64_t)resent);
         /* A full batch means more are due: go again at once. */

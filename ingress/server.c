@@ -607,7 +607,8 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         free(server);
         return NULL;
     }
-    ft_log_info("http.listening", "addr=%s port=%d threads=%u blocking_threads=%d max_connections=%d trusted_proxies=%zu",
+    ft_log_info("http.listening",
+                "addr=%s port=%d threads=%u blocking_threads=%d max_connections=%d trusted_proxies=%zu",
                 config->http_addr, config->http_port, threads, config->http_blocking_threads,
                 config->http_max_connections, server->proxies.count);
     return server;
