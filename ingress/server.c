@@ -354,8 +354,9 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchang
 }
 
 /* Errors and writes are logged; a successful read only at debug level: during an on-sale
- * the polls alone are tens of thousands a second, and a line each would cost a write(2)
- * each. The metrics (ft_http_requests_total) count every answer. */
+ * the polls alone are tens of thousands a second, a line each would be formatted, copied
+ * and written for nothing (even in batches, log.c). The metrics (ft_http_requests_total)
+ * count every answer. */
 static enum ft_log_level log_level_of(const char *method, int status)
 {
     if (status >= 500)
