@@ -16,6 +16,8 @@
 #define FT_PORTONE_MAX_BODY (1024 * 1024)
 /* A cached token is renewed this long before PortOne says it expires. */
 #define FT_PORTONE_TOKEN_MARGIN_S 60
+/* curl handles kept between calls, at most: about the threads that call at once. */
+#define FT_PORTONE_IDLE_HANDLES 32
 
 struct ft_portone {
     char *base_url; /* without a trailing '/' */
@@ -25,6 +27,15 @@ struct ft_portone {
     pthread_mutex_t lock; /* guards token and token_expiry */
     char *token;          /* NULL when none is cached */
     double token_expiry;  /* monotonic seconds after which the token is not used any more */
+    /*
+     * Handles of finished calls. Each keeps its connection open, so the next call skips
+     * the TCP (and, with the real PortOne, TLS) handshake: a new handle per call cost a
+     * connection per call. A handle serves one call at a time (curl's connection cache is
+     * not to be shared by threads at once), hence a stack rather than one shared handle.
+     */
+    pthread_mutex_t idle_lock;
+    CURL *idle[FT_PORTONE_IDLE_HANDLES];
+    size_t idle_count;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -89,6 +100,14 @@ struct ft_portone *ft_portone_new(const char *base_url, const char *imp_key, con
         free(p);
         return NULL;
     }
+    if (pthread_mutex_init(&p->idle_lock, NULL) != 0) {
+        pthread_mutex_destroy(&p->lock);
+        free(p->base_url);
+        free(p->imp_key);
+        free(p->imp_secret);
+        free(p);
+        return NULL;
+    }
     return p;
 }
 
@@ -106,6 +125,9 @@ void ft_portone_free(struct ft_portone *p)
 {
     if (p == NULL)
         return;
+    for (size_t i = 0; i < p->idle_count; i++)
+        curl_easy_cleanup(p->idle[i]);
+    pthread_mutex_destroy(&p->idle_lock);
     pthread_mutex_destroy(&p->lock);
     free_secret(p->token);
     free_secret(p->imp_secret);
@@ -140,6 +162,32 @@ static size_t body_write(char *ptr, size_t size, size_t nmemb, void *userdata)
     return n;
 }
 
+/* A handle for one call: an idle one with its open connection, else a new one. */
+static CURL *handle_take(struct ft_portone *p)
+{
+    CURL *curl = NULL;
+    pthread_mutex_lock(&p->idle_lock);
+    if (p->idle_count > 0)
+        curl = p->idle[--p->idle_count];
+    pthread_mutex_unlock(&p->idle_lock);
+    return curl != NULL ? curl : curl_easy_init();
+}
+
+/* Keeps a finished call's handle, options cleared (its connections stay), or frees it. */
+static void handle_give_back(struct ft_portone *p, CURL *curl)
+{
+    if (curl == NULL)
+        return;
+    curl_easy_reset(curl);
+    pthread_mutex_lock(&p->idle_lock);
+    bool kept = p->idle_count < FT_PORTONE_IDLE_HANDLES;
+    if (kept)
+        p->idle[p->idle_count++] = curl;
+    pthread_mutex_unlock(&p->idle_lock);
+    if (!kept)
+        curl_easy_cleanup(curl);
+}
+
 /* How an exchange went, before its meaning for the caller is decided. */
 struct answer {
     bool transport_ok; /* an HTTP answer with a complete body arrived */
@@ -153,11 +201,11 @@ struct answer {
  * the bearer `token` (may be NULL) and reads the answer into *a (a->envelope is the
  * caller's to json_decref). `what` names the call in logs.
  */
-static void exchange(const struct ft_portone *p, const char *method, const char *path, const json_t *request,
+static void exchange(struct ft_portone *p, const char *method, const char *path, const json_t *request,
                      const char *token, const char *what, struct answer *a)
 {
     memset(a, 0, sizeof *a);
-    CURL *curl = curl_easy_init();
+    CURL *curl = handle_take(p);
     char *payload = request != NULL ? json_dumps(request, JSON_COMPACT) : NULL;
     size_t url_len = strlen(p->base_url) + strlen(path) + 1;
     char *url = malloc(url_len);
@@ -235,7 +283,7 @@ done:
         memset(payload, 0, strlen(payload)); /* getToken's carries the secret */
         free(payload);
     }
-    curl_easy_cleanup(curl);
+    handle_give_back(p, curl);
 }
 
 /* ---- the access token ---- */

@@ -87,6 +87,8 @@ class State:
             self.next_fault_id = 1
             self.cancels = []           # every POST /payments/cancel received
             self.requests = []          # every PortOne-API request received
+            self.connections = 0        # TCP connections accepted (a client that keeps its
+                                        # connection open makes one for many requests)
             self.seq = 0
 
 
@@ -188,6 +190,11 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     # ---- plumbing -------------------------------------------------------------
+    def setup(self):
+        super().setup()
+        with self.state.lock:
+            self.state.connections += 1
+
     @property
     def state(self):
         return self.server.state
@@ -566,6 +573,9 @@ class Handler(BaseHTTPRequestHandler):
                 cs = json.loads(json.dumps(st.cancels))
             return 200, {"cancels": cs, "received": len(cs),
                          "applied": sum(1 for c in cs if c["outcome"] == "cancelled")}
+        if parts == ["connections"] and method == "GET":
+            with st.lock:
+                return 200, {"accepted": st.connections}
         if parts == ["requests"] and method == "GET":
             with st.lock:
                 return 200, {"requests": list(st.requests)}

@@ -553,3 +553,16 @@ def test_only_the_checkout_call_is_open_to_pages(base, path, method):
     assert "Access-Control-Allow-Origin" not in r.headers
     r = requests.get(base + "/__control/payments", headers={"Origin": PAGE}, timeout=5)
     assert r.status_code == 200 and "Access-Control-Allow-Origin" not in r.headers
+
+
+# ---- connections ----------------------------------------------------------------------
+def test_connections_counts_tcp_connections_not_requests(base):
+    def accepted():
+        return requests.get(base + "/__control/connections", timeout=5).json()["accepted"]
+
+    before = accepted()  # each requests.get without a session opens a connection of its own
+    with requests.Session() as s:  # one kept-alive connection for all three
+        for _ in range(3):
+            assert s.post(base + "/users/getToken", json={"imp_key": KEY, "imp_secret": SECRET},
+                          timeout=5).status_code == 200
+    assert accepted() == before + 2  # the session's one, and this request's own

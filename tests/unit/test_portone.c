@@ -27,9 +27,11 @@
 static pid_t imitation_pid = -1;
 static char base_url[64];
 
-/* Starts the imitation and reads the address it listens on. */
-static void imitation_start(void)
+/* Starts the imitation on `port` (0: any free one) and reads the address it listens on. */
+static void imitation_start_on(int port)
 {
+    char port_arg[16];
+    snprintf(port_arg, sizeof port_arg, "%d", port);
     int fds[2];
     cr_assert_eq(pipe(fds), 0);
     pid_t pid = fork();
@@ -38,7 +40,7 @@ static void imitation_start(void)
         dup2(fds[1], STDOUT_FILENO);
         close(fds[0]);
         close(fds[1]);
-        execl("/usr/bin/python3", "python3", FT_REPO_ROOT "/tests/portone/portone_imitation.py", "--port", "0",
+        execl("/usr/bin/python3", "python3", FT_REPO_ROOT "/tests/portone/portone_imitation.py", "--port", port_arg,
               "--imp-key", KEY, "--imp-secret", SECRET, (char *)NULL);
         _exit(127);
     }
@@ -54,9 +56,14 @@ static void imitation_start(void)
     }
     line[len] = '\0';
     close(fds[0]); /* nothing else is written to stdout */
-    int port = 0;
-    cr_assert_eq(sscanf(line, "listening http://127.0.0.1:%d", &port), 1, "imitation said \"%s\"", line);
-    snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", port);
+    int listening = 0;
+    cr_assert_eq(sscanf(line, "listening http://127.0.0.1:%d", &listening), 1, "imitation said \"%s\"", line);
+    snprintf(base_url, sizeof base_url, "http://127.0.0.1:%d", listening);
+}
+
+static void imitation_start(void)
+{
+    imitation_start_on(0);
 }
 
 static void imitation_stop(void)
@@ -133,6 +140,15 @@ static size_t requests_to(const char *method, const char *path)
     }
     json_decref(r);
     return n;
+}
+
+/* TCP connections the imitation accepted so far; this question opens one of its own. */
+static long connections_accepted(void)
+{
+    json_t *c = control("GET", "/__control/connections", NULL);
+    long accepted = (long)json_integer_value(json_object_get(c, "accepted"));
+    json_decref(c);
+    return accepted;
 }
 
 /* How many cancels really refunded something. */
@@ -348,7 +364,8 @@ Test(portone, a_dropped_connection_is_unavailable)
     payment_create("order-10", 1000, "paid", uid, sizeof uid);
     struct ft_portone *p = ft_portone_new(base_url, KEY, SECRET, 3000);
     struct ft_portone_payment pay;
-    fault("{\"kind\":\"drop\",\"count\":1,\"path_prefix\":\"/payments\"}");
+    /* Two drops: the kept connection's, and that of the one retry curl makes on a new one. */
+    fault("{\"kind\":\"drop\",\"count\":2,\"path_prefix\":\"/payments\"}");
     cr_assert_eq(ft_portone_get_payment(p, uid, &pay), FT_PORTONE_UNAVAILABLE);
     cr_assert_eq(ft_portone_get_payment(p, uid, &pay), FT_PORTONE_OK);
     ft_portone_free(p);
@@ -412,6 +429,56 @@ Test(portone, threads_share_one_client_and_one_token)
         cr_assert_eq(calls[i].ok, 5);
     }
     cr_assert_eq(requests_to("POST", "/users/getToken"), 1);
+    ft_portone_free(p);
+}
+
+Test(portone, calls_one_after_another_share_one_connection)
+{
+    char uid[128];
+    payment_create("order-13", 3000, "paid", uid, sizeof uid);
+    struct ft_portone *p = ft_portone_new(base_url, KEY, SECRET, 3000);
+    struct ft_portone_payment pay;
+    long before = connections_accepted();
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(ft_portone_get_payment(p, uid, &pay), FT_PORTONE_OK, "%s", pay.message);
+    cr_assert_eq(ft_portone_cancel(p, uid, 3000, 3000, "refund", &pay), FT_PORTONE_OK, "%s", pay.message);
+    /* getToken, 10 reads and the cancel on one connection; the other is the question's own. */
+    cr_assert_eq(connections_accepted() - before, 2);
+    char path[160];
+    snprintf(path, sizeof path, "/payments/%s", uid);
+    cr_assert_eq(requests_to("GET", path), 10);
+    ft_portone_free(p);
+}
+
+Test(portone, a_kept_connection_that_breaks_is_tried_again_on_a_new_one)
+{
+    char uid[128];
+    payment_create("order-15", 1000, "paid", uid, sizeof uid);
+    struct ft_portone *p = ft_portone_new(base_url, KEY, SECRET, 3000);
+    struct ft_portone_payment pay;
+    cr_assert_eq(ft_portone_get_payment(p, uid, &pay), FT_PORTONE_OK);
+    long before = connections_accepted();
+    fault("{\"kind\":\"drop\",\"count\":1,\"path_prefix\":\"/payments\"}");
+    cr_assert_eq(ft_portone_get_payment(p, uid, &pay), FT_PORTONE_OK, "%s", pay.message);
+    /* The retry's connection, the one that set the fault and the question's own. */
+    cr_assert_eq(connections_accepted() - before, 3);
+    ft_portone_free(p);
+}
+
+Test(portone, a_kept_connection_the_server_closed_is_replaced)
+{
+    struct ft_portone *p = ft_portone_new(base_url, KEY, SECRET, 3000);
+    struct ft_portone_payment pay;
+    cr_assert_eq(ft_portone_get_payment(p, "imp_000000000001", &pay), FT_PORTONE_NOT_FOUND);
+    /* PortOne restarts: the kept connection is closed, the token forgotten. */
+    int port = 0;
+    cr_assert_eq(sscanf(base_url, "http://127.0.0.1:%d", &port), 1);
+    imitation_stop();
+    imitation_start_on(port);
+    char uid[128];
+    payment_create("order-14", 2000, "paid", uid, sizeof uid);
+    cr_assert_eq(ft_portone_get_payment(p, uid, &pay), FT_PORTONE_OK, "%s", pay.message);
+    cr_assert_eq(pay.amount, 2000);
     ft_portone_free(p);
 }
 

@@ -6,7 +6,9 @@
  * whole transfer); answers over 1 MiB are refused. The access token is cached with its
  * expiry, reused until shortly before it expires and renewed once when PortOne answers
  * 401. A handle may be used by several threads at once (the token is behind a mutex; each
- * call uses a curl handle of its own). Neither the secret nor the token is ever logged.
+ * call uses a curl handle of its own). Finished calls' curl handles are kept with their
+ * connections open for the next calls; a kept connection found broken is replaced once by
+ * curl itself. Neither the secret nor the token is ever logged.
  */
 #ifndef FT_PORTONE_H
 #define FT_PORTONE_H
