@@ -14,14 +14,14 @@
 #include "ft/log.h"
 #include "ft/portone.h"
 
-/* Refunds attempted per turn at most, and the pause between turns when none is due. */
-#define REFUNDS_PER_TURN 20
+/* The pause of a thread that found no refund due. */
 #define IDLE_MS 250
 
 struct ft_refunds {
     const struct ft_config *config;
     struct ft_portone *portone;
-    pthread_t thread;
+    pthread_t *threads;
+    int thread_count; /* started */
     pthread_mutex_t lock;
     pthread_cond_t wake;
     bool stopping;
@@ -41,35 +41,34 @@ static void log_db(const char *what, const PGresult *res)
 }
 
 /*
- * Leases the refunds that are due: each gets its attempt counted, its next attempt moved
- * out by the back-off (1 s doubling up to FT_REFUND_RETRY_MAX_SECONDS; also the lease
- * that keeps another retrier off it meanwhile), and a STARTED attempt row.
+ * Leases the refund due longest, if any: its attempt is counted, a STARTED attempt row
+ * written, and its next attempt moved out by lease_s, which keeps the other threads (and
+ * other expirers) off it while this attempt runs. One at a time: a refund leased in a
+ * batch would wait its turn behind the others' calls while its lease ran out.
  */
-static int lease(PGconn *db, int max_wait_s, struct due_refund *out, int cap)
+static int lease(PGconn *db, int lease_s, struct due_refund *out)
 {
-    char max_wait[16], limit[16];
-    snprintf(max_wait, sizeof max_wait, "%d", max_wait_s);
-    snprintf(limit, sizeof limit, "%d", cap);
-    const char *params[] = { max_wait, limit };
+    char lease[16];
+    snprintf(lease, sizeof lease, "%d", lease_s);
+    const char *params[] = { lease };
     PGresult *res = ft_db_query(
         db,
         "WITH claimed AS ("
-        "  UPDATE refunds r SET attempts = r.attempts + 1,"
-        "         next_attempt_at = now() + make_interval(secs => least($1::int, power(2, least(r.attempts, 20))))"
+        "  UPDATE refunds r SET attempts = r.attempts + 1, next_attempt_at = now() + make_interval(secs => $1::int)"
         "  FROM (SELECT id FROM refunds WHERE status = 'DUE' AND next_attempt_at <= now()"
-        "        ORDER BY next_attempt_at LIMIT $2::int FOR UPDATE SKIP LOCKED) d"
+        "        ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED) d"
         "  WHERE r.id = d.id RETURNING r.id, r.imp_uid, r.amount, r.attempts),"
         " started AS (INSERT INTO refund_attempts (refund_id, attempt) SELECT id, attempts FROM claimed)"
         " SELECT id, imp_uid, amount, attempts FROM claimed",
-        2, params);
+        1, params);
     int n = -1;
     if (ft_db_ok(res)) {
-        n = PQntuples(res) < cap ? PQntuples(res) : cap;
-        for (int i = 0; i < n; i++) {
-            snprintf(out[i].id, sizeof out[i].id, "%s", PQgetvalue(res, i, 0));
-            snprintf(out[i].imp_uid, sizeof out[i].imp_uid, "%s", PQgetvalue(res, i, 1));
-            out[i].amount = strtoll(PQgetvalue(res, i, 2), NULL, 10);
-            snprintf(out[i].attempt, sizeof out[i].attempt, "%s", PQgetvalue(res, i, 3));
+        n = PQntuples(res) > 0 ? 1 : 0;
+        if (n == 1) {
+            snprintf(out->id, sizeof out->id, "%s", PQgetvalue(res, 0, 0));
+            snprintf(out->imp_uid, sizeof out->imp_uid, "%s", PQgetvalue(res, 0, 1));
+            out->amount = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
+            snprintf(out->attempt, sizeof out->attempt, "%s", PQgetvalue(res, 0, 3));
         }
     } else {
         log_db("lease", res);
@@ -78,20 +77,30 @@ static int lease(PGconn *db, int max_wait_s, struct due_refund *out, int cap)
     return n;
 }
 
-/* Records how an attempt ended and, when PortOne has the refund done, the refund and its
- * payment too: one statement, so all of it or none. */
-static bool record(PGconn *db, const struct due_refund *r, const char *result, const char *detail, bool done)
+/*
+ * Records how an attempt ended and, when PortOne has the refund done, the refund and its
+ * payment too: one statement, so all of it or none. A refund still due is tried again
+ * after the back-off: 1 s after its first attempt, doubling up to max_wait_s.
+ */
+static bool record(PGconn *db, const struct due_refund *r, const char *result, const char *detail, bool done,
+                   int max_wait_s)
 {
-    const char *params[] = { r->id, r->attempt, result, detail, done ? "true" : "false" };
+    char max_wait[16];
+    snprintf(max_wait, sizeof max_wait, "%d", max_wait_s);
+    const char *params[] = { r->id, r->attempt, result, detail, done ? "true" : "false", max_wait };
     PGresult *res = ft_db_query(
         db,
         "WITH attempt AS (UPDATE refund_attempts SET result = $3, detail = left($4, 500), ended_at = now()"
         "                 WHERE refund_id = $1 AND attempt = $2),"
-        " refund AS (UPDATE refunds SET status = 'DONE', completed_at = now()"
-        "            WHERE id = $1 AND status = 'DUE' AND $5::boolean RETURNING imp_uid)"
+        " refund AS (UPDATE refunds SET"
+        "              status = CASE WHEN $5::boolean THEN 'DONE' ELSE status END,"
+        "              completed_at = CASE WHEN $5::boolean THEN now() END,"
+        "              next_attempt_at = CASE WHEN $5::boolean THEN next_attempt_at"
+        "                ELSE now() + make_interval(secs => least($6::int, power(2, least(attempts - 1, 20)))) END"
+        "            WHERE id = $1 AND status = 'DUE' RETURNING imp_uid, status)"
         " UPDATE payments SET status = 'REFUNDED', updated_at = now()"
-        " WHERE imp_uid IN (SELECT imp_uid FROM refund) AND status = 'REFUND_DUE'",
-        5, params);
+        " WHERE imp_uid IN (SELECT imp_uid FROM refund WHERE status = 'DONE') AND status = 'REFUND_DUE'",
+        6, params);
     bool ok = ft_db_ok(res);
     if (!ok)
         log_db("record", res);
@@ -134,12 +143,20 @@ static void attempt(struct ft_refunds *rf, PGconn *db, const struct due_refund *
             snprintf(detail, sizeof detail, "%s", payment.message);
     }
     bool done = strcmp(outcome, "REFUNDED") == 0 || strcmp(outcome, "ALREADY_REFUNDED") == 0;
-    if (record(db, r, outcome, detail, done) && done)
+    if (record(db, r, outcome, detail, done, rf->config->refund_retry_max_seconds) && done)
         atomic_fetch_add(&rf->completed, 1);
     if (!done)
         atomic_fetch_add(&rf->failed_attempts, 1);
     ft_log_info("refunds.attempt", "refund=%s imp_uid=%s attempt=%s amount=%" PRId64 " result=%s took_ms=%" PRId64,
                 r->id, r->imp_uid, r->attempt, r->amount, outcome, ft_clock_monotonic_ms() - started);
+}
+
+static bool stopping(struct ft_refunds *rf)
+{
+    pthread_mutex_lock(&rf->lock);
+    bool stop = rf->stopping;
+    pthread_mutex_unlock(&rf->lock);
+    return stop;
 }
 
 /* Waits up to ms, or until stopped; true when stopping. */
@@ -154,6 +171,17 @@ static bool pause_or_stop(struct ft_refunds *rf, int ms)
     return stopping;
 }
 
+/*
+ * How long a leased refund is kept from the other threads: its attempt makes up to two
+ * calls (the cancel, and the look-up after a refusal), each bounded by the timeout. An
+ * attempt that outlives it risks only a second cancel, which PortOne refuses.
+ */
+static int lease_seconds(const struct ft_config *config)
+{
+    return 2 * ((config->portone_timeout_ms + 999) / 1000) + 2;
+}
+
+/* One of the retrier's threads: leases a due refund and attempts it, until stopped. */
 static void *retrier_main(void *arg)
 {
     struct ft_refunds *rf = arg;
@@ -161,13 +189,12 @@ static void *retrier_main(void *arg)
     do {
         if (PQstatus(db) != CONNECTION_OK)
             PQreset(db);
-        struct due_refund due[REFUNDS_PER_TURN];
-        int n = PQstatus(db) == CONNECTION_OK ? lease(db, rf->config->refund_retry_max_seconds, due, REFUNDS_PER_TURN)
-                                              : -1;
-        for (int i = 0; i < n; i++)
-            attempt(rf, db, &due[i]);
-        if (n == REFUNDS_PER_TURN)
-            continue; /* more may be due: at once */
+        struct due_refund due;
+        while (PQstatus(db) == CONNECTION_OK && lease(db, lease_seconds(rf->config), &due) == 1) {
+            attempt(rf, db, &due);
+            if (stopping(rf))
+                break;
+        }
     } while (!pause_or_stop(rf, IDLE_MS));
     PQfinish(db);
     return NULL;
@@ -185,16 +212,22 @@ struct ft_refunds *ft_refunds_start(const struct ft_config *config)
     rf->config = config;
     rf->portone = ft_portone_new(config->portone_base_url, config->portone_imp_key, config->portone_imp_secret,
                                  config->portone_timeout_ms);
+    rf->threads = calloc((size_t)config->refund_threads, sizeof *rf->threads);
     pthread_mutex_init(&rf->lock, NULL);
     pthread_cond_init(&rf->wake, NULL); /* ft_clock_deadline gives CLOCK_REALTIME instants */
-    if (rf->portone == NULL || pthread_create(&rf->thread, NULL, retrier_main, rf) != 0) {
-        ft_log_error("refunds.start_failed", "portone=%d", rf->portone != NULL);
-        ft_portone_free(rf->portone);
-        free(rf);
+    if (rf->portone != NULL && rf->threads != NULL) {
+        while (rf->thread_count < config->refund_threads &&
+               pthread_create(&rf->threads[rf->thread_count], NULL, retrier_main, rf) == 0)
+            rf->thread_count++;
+    }
+    if (rf->thread_count < config->refund_threads) {
+        ft_log_error("refunds.start_failed", "portone=%d threads=%d of %d", rf->portone != NULL, rf->thread_count,
+                     config->refund_threads);
+        ft_refunds_stop(rf);
         return NULL;
     }
-    ft_log_info("refunds.started", "portone=%s retry_max_s=%d", config->portone_base_url,
-                config->refund_retry_max_seconds);
+    ft_log_info("refunds.started", "portone=%s threads=%d retry_max_s=%d", config->portone_base_url,
+                rf->thread_count, config->refund_retry_max_seconds);
     return rf;
 }
 
@@ -204,9 +237,11 @@ void ft_refunds_stop(struct ft_refunds *rf)
         return;
     pthread_mutex_lock(&rf->lock);
     rf->stopping = true;
-    pthread_cond_signal(&rf->wake);
+    pthread_cond_broadcast(&rf->wake);
     pthread_mutex_unlock(&rf->lock);
-    pthread_join(rf->thread, NULL);
+    for (int i = 0; i < rf->thread_count; i++)
+        pthread_join(rf->threads[i], NULL);
+    free(rf->threads);
     ft_portone_free(rf->portone);
     pthread_cond_destroy(&rf->wake);
     pthread_mutex_destroy(&rf->lock);

@@ -7,11 +7,14 @@
  * timeout or a crash is refused by PortOne instead of refunding again; a refusal is then
  * reconciled by fetching the payment. Never lost: a refund stays DUE until PortOne says
  * it is done, through outages, timeouts and restarts (each attempt first leases the row
- * by moving its next attempt into the future, so a crash mid-call only delays it). Every
- * attempt is recorded in refund_attempts, written STARTED before the call.
+ * by moving its next attempt past the time the attempt may take, so a crash mid-call only
+ * delays it; a failed attempt then sets the back-off). Every attempt is recorded in
+ * refund_attempts, written STARTED before the call.
  *
- * Runs on a thread of its own, with its own PostgreSQL connection, so that a slow
- * PortOne never delays the expiry of holds.
+ * Runs on FT_REFUND_THREADS threads, each with its own PostgreSQL connection and one
+ * refund at a time, so that a slow PortOne never delays the expiry of holds and refunds
+ * do not queue behind one another's calls (one thread did about 50 a second against
+ * the local imitation: an on-sale's refunds waited 25 s; PortOne itself is further away).
  */
 #ifndef FT_EXPIRER_REFUNDS_H
 #define FT_EXPIRER_REFUNDS_H

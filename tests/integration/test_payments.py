@@ -119,6 +119,31 @@ def test_a_refund_survives_an_outage_and_a_killed_retrier(stack):
     assert stack.portone.applied_cancels() == 1, "refunded twice"
 
 
+def test_refunds_are_carried_out_several_at_once(stack):
+    """A slow PortOne must not make refunds queue behind each other: with 1.5 s per cancel,
+    one refund at a time would leave 1.5 s between the cancels' arrivals."""
+    stack.portone.fault(kind="status", status=503, path_prefix="/payments/cancel")
+    due = []
+    for seat in stack.seats()[:4]:
+        buyer = stack.buyer()
+        held = stack.hold(buyer, [seat["id"]])
+        order = stack.prepare(buyer, held["reservationId"])
+        imp_uid = stack.portone.pay(order["merchantUid"], order["amount"] - 1000)
+        assert_error(stack.confirm(buyer, held["reservationId"], imp_uid), 409, "AMOUNT_MISMATCH")
+        due.append((buyer, held["reservationId"]))
+    stack.portone.clear_faults()
+    slow_from = time.time()
+    stack.portone.fault(kind="delay", delay_ms=1500, path_prefix="/payments/cancel")
+    for buyer, reservation_id in due:
+        wait_refund_done(stack, buyer, reservation_id)
+    arrivals = sorted(r["at"] for r in stack.portone.control("GET", "requests")["requests"]
+                      if r["method"] == "POST" and r["path"] == "/payments/cancel" and r["at"] >= slow_from)
+    assert len(arrivals) >= 4, arrivals
+    closest = min(b - a for a, b in zip(arrivals, arrivals[1:]))
+    assert closest < 1.0, f"cancels {arrivals} went one at a time"
+    assert stack.portone.applied_cancels() == 4
+
+
 def test_a_double_post_makes_one_payment_and_no_refund(stack):
     alice = stack.buyer()
     held, _, imp_uid = paid_hold(stack, alice, stack.seats()[0]["id"])
