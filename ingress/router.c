@@ -31,16 +31,14 @@ static bool path_matches(const char *template, const char *path, char *param, si
     return *t == '\0' && *p == '\0';
 }
 
-void ft_router_match(const struct ft_route *routes, size_t count, const char *method, const char *path,
-                     struct ft_match *match)
+/* Matches the routes whose template is literal (or, with literal false, has a `{…}`). */
+static void match_pass(const struct ft_route *routes, size_t count, const char *method, const char *path,
+                       bool literal, struct ft_match *match)
 {
     char param[FT_ROUTE_PARAM_MAX];
-    match->result = FT_MATCH_NO_PATH;
-    match->index = 0;
-    match->param[0] = '\0';
-    match->allow[0] = '\0';
     for (size_t i = 0; i < count; i++) {
-        if (!path_matches(routes[i].path, path, param, sizeof param))
+        bool is_literal = strchr(routes[i].path, '{') == NULL;
+        if (is_literal != literal || !path_matches(routes[i].path, path, param, sizeof param))
             continue;
         if (strcmp(routes[i].method, method) == 0) {
             match->result = FT_MATCH_FOUND;
@@ -52,4 +50,21 @@ void ft_router_match(const struct ft_route *routes, size_t count, const char *me
         size_t used = strlen(match->allow);
         snprintf(match->allow + used, sizeof match->allow - used, "%s%s", used ? ", " : "", routes[i].method);
     }
+}
+
+/*
+ * A path that a literal template names is that resource, whatever a template with a
+ * `{…}` would also match: GET /api/v1/payments/prepare is 405 (POST only), not a read of
+ * the payment of reservation "prepare".
+ */
+void ft_router_match(const struct ft_route *routes, size_t count, const char *method, const char *path,
+                     struct ft_match *match)
+{
+    match->result = FT_MATCH_NO_PATH;
+    match->index = 0;
+    match->param[0] = '\0';
+    match->allow[0] = '\0';
+    match_pass(routes, count, method, path, true, match);
+    if (match->result == FT_MATCH_NO_PATH)
+        match_pass(routes, count, method, path, false, match);
 }

@@ -40,6 +40,9 @@ def test_unknown_route_is_route_not_found(api, unchanged, path):
     ("POST", "/api/v1/users/me", {"GET"}),
     ("GET", "/api/v1/venues", {"POST"}),
     ("DELETE", "/api/v1/seats/1", {"GET"}),
+    ("GET", "/api/v1/payments", {"POST"}),
+    ("GET", "/api/v1/payments/prepare", {"POST"}),  # not the payment of reservation "prepare"
+    ("GET", "/api/v1/payments/webhook", {"POST"}),
     ("POST", "/healthz", {"GET"}),
     ("PUT", "/readyz", {"GET"}),
     ("POST", "/metrics", {"GET"}),

@@ -10,6 +10,8 @@ static const struct ft_route table[] = {
     { "GET", "/api/v1/concerts/{id}", NULL, FT_ACCESS_PUBLIC, false, false },
     { "POST", "/api/v1/concerts/{id}/schedules", NULL, FT_ACCESS_ADMIN, true, false },
     { "GET", "/api/v1/seats/{scheduleId}", NULL, FT_ACCESS_PUBLIC, false, false },
+    { "GET", "/api/v1/payments/{reservationId}", NULL, FT_ACCESS_USER, false, false },
+    { "POST", "/api/v1/payments/prepare", NULL, FT_ACCESS_USER, true, true },
 };
 #define COUNT (sizeof table / sizeof table[0])
 
@@ -57,6 +59,20 @@ Test(router, a_known_path_with_another_method_is_405_listing_the_methods)
     m = match("PUT", "/api/v1/seats/3");
     cr_assert_eq(m.result, FT_MATCH_WRONG_METHOD);
     cr_assert_str_eq(m.allow, "GET");
+}
+
+Test(router, a_literal_path_is_its_own_resource_before_a_template)
+{
+    struct ft_match m = match("GET", "/api/v1/payments/prepare");
+    cr_assert_eq(m.result, FT_MATCH_WRONG_METHOD);
+    cr_assert_str_eq(m.allow, "POST");
+    m = match("POST", "/api/v1/payments/prepare");
+    cr_assert_eq(m.result, FT_MATCH_FOUND);
+    cr_assert_eq(m.index, 6);
+    m = match("GET", "/api/v1/payments/42");
+    cr_assert_eq(m.result, FT_MATCH_FOUND);
+    cr_assert_eq(m.index, 5);
+    cr_assert_str_eq(m.param, "42");
 }
 
 Test(router, an_overlong_segment_does_not_match)
