@@ -28,7 +28,7 @@ struct ft_refunds;
 /* Starts the retrier; NULL (logged) when PortOne is not configured or a thread cannot start. */
 struct ft_refunds *ft_refunds_start(const struct ft_config *config);
 
-/* Stops the thread (an attempt in flight finishes first) and frees everything. NULL is fine. */
+/* Stops the threads (attempts in flight finish first) and frees everything. NULL is fine. */
 void ft_refunds_stop(struct ft_refunds *refunds);
 
 struct ft_refund_counts {

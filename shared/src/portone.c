@@ -92,16 +92,13 @@ struct ft_portone *ft_portone_new(const char *base_url, const char *imp_key, con
     p->imp_key = strdup(imp_key);
     p->imp_secret = strdup(imp_secret);
     p->timeout_ms = timeout_ms;
-    if (p->base_url == NULL || p->imp_key == NULL || p->imp_secret == NULL ||
-        pthread_mutex_init(&p->lock, NULL) != 0) {
-        free(p->base_url);
-        free(p->imp_key);
-        free(p->imp_secret);
-        free(p);
-        return NULL;
-    }
-    if (pthread_mutex_init(&p->idle_lock, NULL) != 0) {
-        pthread_mutex_destroy(&p->lock);
+    bool lock_ok = pthread_mutex_init(&p->lock, NULL) == 0;
+    bool idle_lock_ok = pthread_mutex_init(&p->idle_lock, NULL) == 0;
+    if (p->base_url == NULL || p->imp_key == NULL || p->imp_secret == NULL || !lock_ok || !idle_lock_ok) {
+        if (lock_ok)
+            pthread_mutex_destroy(&p->lock);
+        if (idle_lock_ok)
+            pthread_mutex_destroy(&p->idle_lock);
         free(p->base_url);
         free(p->imp_key);
         free(p->imp_secret);
