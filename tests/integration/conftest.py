@@ -3,7 +3,7 @@ the test database, an admin and fresh users. Missing configuration fails the run
 import os
 import sys
 
-# The helpers both test folders share (tests/support/: service.py, request_token.py).
+# The helpers both test folders share (tests/support/: service.py, request_token.py, databases.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 import signal
 import socket
@@ -17,6 +17,7 @@ import requests
 
 from ft_support import (JWT_SECRET, MAX_BODY, Account, Api, create_concert, create_venue,
                         describe, login, new_user, random_email)
+from databases import drop_database
 from service import SANITIZER_MARKS
 
 REQUIRED = ("FT_INGRESS_BIN", "FT_ADMIN_BIN", "FT_TEST_DATABASE_URL",
@@ -190,6 +191,5 @@ def database():
     migrate = os.path.join(os.environ["FT_REPO_ROOT"], "deploy", "local", "migrate.sh")
     subprocess.run([migrate, url], check=True, capture_output=True)
     yield url
-    with admin_conn.cursor() as cur:
-        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+    drop_database(admin_conn, name)
     admin_conn.close()

@@ -11,6 +11,7 @@ import psycopg2
 from psycopg2 import sql
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
+from databases import drop_database
 from request_token import new_request_token as new_token  # noqa: F401 (the tests import it from here)
 from service import Service
 
@@ -114,8 +115,7 @@ def fresh_database():
     subprocess.run([migrate, url], check=True, capture_output=True)
 
     def drop():
-        with admin.cursor() as cur:
-            cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        drop_database(admin, name)
         admin.close()
     return url, drop
 
