@@ -213,6 +213,23 @@ static rd_kafka_t *producer_new(struct ft_pipeline *p, char *err, size_t errlen)
     return rk;
 }
 
+/*
+ * Has a new producer learn the commands topic's partition leaders, and so connect to
+ * them, before a request needs them: a fresh ingress's first produce waited about 360 ms
+ * for that, and every reservation that arrived meanwhile waited with it. Best effort: a
+ * broker that does not answer leaves it to the first produce, as before.
+ */
+static void producer_learn_topic(rd_kafka_t *producer, const char *topic)
+{
+    rd_kafka_topic_t *handle = rd_kafka_topic_new(producer, topic, NULL);
+    if (handle == NULL)
+        return;
+    const struct rd_kafka_metadata *metadata = NULL;
+    if (rd_kafka_metadata(producer, 0, handle, &metadata, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        rd_kafka_metadata_destroy(metadata);
+    rd_kafka_topic_destroy(handle);
+}
+
 /* Serves the reports of everything still queued in `rk` for up to ms. */
 static void serve_reports(rd_kafka_t *rk, int ms)
 {
@@ -242,6 +259,8 @@ static void replace_producer(struct ft_pipeline *p)
     rd_kafka_t *fresh = NULL;
     while ((fresh = producer_new(p, err, sizeof err)) == NULL && !sleep_or_stop(p, 1000))
         ft_log_error("kafka.producer_recreate_failed", "error=\"%s\"", err);
+    if (fresh != NULL)
+        producer_learn_topic(fresh, p->config->topic_commands);
     atomic_store(&p->producer_fatal, false);
     pthread_rwlock_wrlock(&p->producer_lock);
     p->producer = fresh;
@@ -581,6 +600,8 @@ struct ft_pipeline *ft_pipeline_start(const struct ft_config *config, struct ft_
     else
         ft_log_info("pipeline.topics", "commands=%s partitions=%d outcomes=%s partitions=%d", config->topic_commands,
                     atomic_load(&p->partitions), config->topic_outcomes, atomic_load(&p->outcome_partitions));
+    if (atomic_load(&p->partitions) > 0) /* the topic exists: asking the producer creates nothing */
+        producer_learn_topic(p->producer, config->topic_commands);
     (void)catalog_sync(p, 0, 3000);
     p->poller_started = pthread_create(&p->poller, NULL, poller_main, p) == 0;
     p->tail_started = pthread_create(&p->tail_thread, NULL, tail_main, p) == 0;
