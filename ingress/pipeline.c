@@ -99,8 +99,9 @@ static bool stopping(struct ft_pipeline *p)
 
 enum topic_lookup { TOPIC_FOUND, TOPIC_MISSING, TOPIC_NO_ANSWER };
 
-/* Asks a broker how many partitions `topic` has. The consumer handle is used because it
- * never asks the broker to create a topic it names. */
+/* Asks a broker how many partitions `topic` has. Asked first with the consumer's handle,
+ * which never asks the broker to create a topic it names; the producer's asks too (for its
+ * own knowledge of the leaders) only once the topic is known to exist. */
 static enum topic_lookup topic_partitions(rd_kafka_t *rk, const char *topic, int timeout_ms, int32_t *count)
 {
     rd_kafka_topic_t *handle = rd_kafka_topic_new(rk, topic, NULL);
@@ -221,13 +222,8 @@ static rd_kafka_t *producer_new(struct ft_pipeline *p, char *err, size_t errlen)
  */
 static void producer_learn_topic(rd_kafka_t *producer, const char *topic)
 {
-    rd_kafka_topic_t *handle = rd_kafka_topic_new(producer, topic, NULL);
-    if (handle == NULL)
-        return;
-    const struct rd_kafka_metadata *metadata = NULL;
-    if (rd_kafka_metadata(producer, 0, handle, &metadata, 2000) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        rd_kafka_metadata_destroy(metadata);
-    rd_kafka_topic_destroy(handle);
+    int32_t partitions;
+    (void)topic_partitions(producer, topic, 2000, &partitions);
 }
 
 /* Serves the reports of everything still queued in `rk` for up to ms. */
