@@ -266,8 +266,11 @@ export class Stack {
       await run('/usr/bin/python3', ['-c', script, need('FT_KAFKA_BROKERS'), this.topics.commands, this.topics.outcomes]).catch((e) => failures.push(e));
     }
     if (this.databaseName) {
-      await run('psql', [need('FT_TEST_DATABASE_URL'), '-X', '-q', '-c', `DROP DATABASE IF EXISTS ${this.databaseName} WITH (FORCE)`])
-        .catch((e) => failures.push(e));
+      // tests/support/databases.py: the drop waits out an autovacuum worker, which FORCE cannot end
+      const script = 'import sys\nsys.path.insert(0, sys.argv[1])\nimport psycopg2\nfrom databases import drop_database\n'
+        + 'admin = psycopg2.connect(sys.argv[2])\nadmin.autocommit = True\ndrop_database(admin, sys.argv[3])\n';
+      await run('/usr/bin/python3', ['-c', script, path.join(REPO, 'tests', 'support'), need('FT_TEST_DATABASE_URL'),
+        this.databaseName]).catch((e) => failures.push(e));
     }
     if (failures.length) throw failures[0];
   }

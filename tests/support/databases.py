@@ -1,4 +1,4 @@
-"""Dropping a test's own database, shared by tests/integration and tests/pipeline."""
+"""Dropping a test's own database, shared by tests/integration, tests/pipeline and tests/browser."""
 import time
 
 from psycopg2 import errors, sql
