@@ -37,7 +37,7 @@ struct partition {
 
 /* Counters read by the metrics thread while the worker thread writes them. */
 struct worker_metrics {
-    atomic_uint_fast64_t commands, batches, commit_failures, fenced, commit_micros;
+    atomic_uint_fast64_t commands, batches, commit_failures, fenced, commit_micros, schedule_loads;
     atomic_int partitions;
 };
 
@@ -52,6 +52,9 @@ struct worker {
     int64_t last_commit_micros; /* of the commit collect() took, when it stored anything */
     bool last_commit_stored;
     struct partition *parts[PARTITIONS_MAX];
+    int32_t partition_count; /* of the commands topic, read at the last assignment */
+    int64_t *preload;        /* open schedules of our partitions, loaded while the log is quiet */
+    size_t preload_count, preload_next;
     volatile sig_atomic_t *stop;
     bool fatal;
 };
@@ -164,6 +167,75 @@ static void hold_back(struct worker *w, bool pause)
     w->held_back = pause;
 }
 
+/* Loads a schedule's seats and live reservations into the partition's decider. */
+static bool load_schedule(struct worker *w, struct partition *p, int64_t schedule_id)
+{
+    if (!db_ready(w) || ft_wstore_load_schedule(w->db, p->decider, schedule_id) != FT_WSTORE_OK)
+        return false;
+    atomic_fetch_add(&metrics.schedule_loads, 1);
+    return true;
+}
+
+/* --- preloading ------------------------------------------------------------------ */
+
+static void preload_clear(struct worker *w)
+{
+    free(w->preload);
+    w->preload = NULL;
+    w->preload_count = w->preload_next = 0;
+}
+
+/*
+ * Plans to load every open schedule of the partitions just assigned. A schedule is
+ * otherwise loaded by its first command: at an on-sale's first second, the commands of
+ * every partition then waited for their schedules one after another (35-45 ms each for
+ * 10,000 seats), and the holds they got came in a burst. Loading a schedule before its
+ * first command gives the same state: nothing of it is decided and not yet stored.
+ */
+static void preload_plan(struct worker *w, rd_kafka_t *rk)
+{
+    preload_clear(w);
+    int64_t *ids = NULL;
+    size_t count = 0, kept = 0;
+    if (!ft_kafka_partition_count(rk, w->config->topic_commands, 5000, &w->partition_count) ||
+        w->partition_count <= 0 || !db_ready(w) || ft_wstore_open_schedules(w->db, &ids, &count) != FT_WSTORE_OK) {
+        ft_log_warn("worker.preload_skipped", "reason=\"no partition count or no open schedules read\"");
+        free(ids);
+        return;
+    }
+    for (size_t i = 0; i < count; i++) {
+        int32_t number = ft_kafka_schedule_partition(ids[i], w->partition_count);
+        if (number >= 0 && number < PARTITIONS_MAX && w->parts[number] != NULL)
+            ids[kept++] = ids[i];
+    }
+    w->preload = ids;
+    w->preload_count = kept;
+    ft_log_info("worker.preload_planned", "schedules=%zu", kept);
+}
+
+/* Loads the next planned schedule that is still ours and not loaded yet, if any. Called
+ * when no command is waiting, so an on-sale's commands wait for one load at most. */
+static void preload_one(struct worker *w)
+{
+    while (w->preload_next < w->preload_count) {
+        int64_t id = w->preload[w->preload_next++];
+        struct partition *p = w->parts[ft_kafka_schedule_partition(id, w->partition_count)];
+        if (p == NULL || ft_decider_knows(p->decider, id))
+            continue;
+        if (!load_schedule(w, p, id)) {
+            /* PostgreSQL is away: first commands load their schedules, as without a plan. */
+            ft_log_warn("worker.preload_stopped", "schedule=%" PRId64 " left=%zu", id,
+                        w->preload_count - w->preload_next + 1);
+            preload_clear(w);
+        }
+        return;
+    }
+    if (w->preload != NULL) {
+        ft_log_info("worker.preload_done", "schedules=%zu", w->preload_count);
+        preload_clear(w);
+    }
+}
+
 /* --- rebalancing ----------------------------------------------------------------- */
 
 /* Claims a newly assigned partition; false while PostgreSQL cannot be reached. */
@@ -203,6 +275,7 @@ static void assign_partitions(struct worker *w, rd_kafka_t *rk, rd_kafka_topic_p
         tp->offset = offset;
     }
     rd_kafka_assign(rk, list);
+    preload_plan(w, rk);
 }
 
 static void revoke_partitions(struct worker *w, rd_kafka_t *rk, rd_kafka_topic_partition_list_t *list)
@@ -257,8 +330,7 @@ static void decide_message(struct worker *w, struct partition *p, const rd_kafka
             return;
         }
         /* The schedule is not in memory yet: load it, retrying while PostgreSQL is away. */
-        while (!*w->stop && (!db_ready(w) ||
-                             ft_wstore_load_schedule(w->db, p->decider, cmd.schedule_id) != FT_WSTORE_OK))
+        while (!*w->stop && !load_schedule(w, p, cmd.schedule_id))
             sleep(1);
         if (*w->stop)
             return; /* undecided: the offset does not move past it */
@@ -362,11 +434,14 @@ char *ft_pipeline_metrics(void *ctx)
                      "# HELP ft_worker_fenced_total Partitions dropped because another worker claimed them.\n"
                      "# TYPE ft_worker_fenced_total counter\nft_worker_fenced_total %llu\n"
                      "# HELP ft_worker_partitions Partitions this worker writes.\n"
-                     "# TYPE ft_worker_partitions gauge\nft_worker_partitions %d\n",
+                     "# TYPE ft_worker_partitions gauge\nft_worker_partitions %d\n"
+                     "# HELP ft_worker_schedule_loads_total Schedules read from PostgreSQL into memory.\n"
+                     "# TYPE ft_worker_schedule_loads_total counter\nft_worker_schedule_loads_total %llu\n",
                      (unsigned long long)atomic_load(&metrics.commands), (unsigned long long)atomic_load(&metrics.batches),
                      (double)atomic_load(&metrics.commit_micros) / 1e6,
                      (unsigned long long)atomic_load(&metrics.commit_failures),
-                     (unsigned long long)atomic_load(&metrics.fenced), atomic_load(&metrics.partitions));
+                     (unsigned long long)atomic_load(&metrics.fenced), atomic_load(&metrics.partitions),
+                     (unsigned long long)atomic_load(&metrics.schedule_loads));
     return ft_strbuf_take(&t);
 }
 
@@ -390,9 +465,12 @@ bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop
         if (msg != NULL) {
             handle(&w, msg);
             rd_kafka_message_destroy(msg);
+        } else if (!w.held_back) {
+            preload_one(&w); /* nothing waiting; and PostgreSQL is not behind */
         }
         flush_due(&w);
     }
+    preload_clear(&w);
     if (w.consumer != NULL) {
         if (w.committer != NULL)
             rd_kafka_consumer_close(w.consumer); /* revokes: pending batches are written */

@@ -161,6 +161,22 @@ enum ft_worker_store_result ft_wstore_load_schedule(PGconn *db, struct ft_decide
     return ok ? FT_WSTORE_OK : FT_WSTORE_FAILED;
 }
 
+enum ft_worker_store_result ft_wstore_open_schedules(PGconn *db, int64_t **ids, size_t *count)
+{
+    PGresult *res = ft_db_query(db, "SELECT id FROM schedules WHERE status = 'OPEN' ORDER BY id", 0, NULL);
+    bool ok = ft_db_ok(res);
+    size_t rows = ok ? (size_t)PQntuples(res) : 0;
+    *ids = ok ? calloc(rows ? rows : 1, sizeof **ids) : NULL;
+    ok = ok && *ids != NULL;
+    for (size_t i = 0; ok && i < rows; i++)
+        (*ids)[i] = strtoll(PQgetvalue(res, (int)i, 0), NULL, 10);
+    if (!ok)
+        log_failure("open_schedules", res, -1);
+    *count = ok ? rows : 0;
+    PQclear(res);
+    return ok ? FT_WSTORE_OK : FT_WSTORE_FAILED;
+}
+
 /* --- committing a batch -------------------------------------------------------- */
 
 /* Array literals for unnest(): one per column. Tokens and codes need no quoting. */

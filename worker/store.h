@@ -32,6 +32,9 @@ enum ft_worker_store_result ft_wstore_claim(PGconn *db, const char *topic, int32
  */
 enum ft_worker_store_result ft_wstore_load_schedule(PGconn *db, struct ft_decider *decider, int64_t schedule_id);
 
+/* The ids of every open schedule, ascending, into *ids (the caller frees it). */
+enum ft_worker_store_result ft_wstore_open_schedules(PGconn *db, int64_t **ids, size_t *count);
+
 /* One partition's batch in a commit. */
 struct ft_wstore_part {
     int32_t partition;
