@@ -59,8 +59,11 @@ enum ft_store_result ft_store_seat_map(PGconn *db, int64_t schedule_id, char **j
         "    'status', CASE r.status WHEN 'HELD' THEN 'HELD' WHEN 'PAID' THEN 'SOLD' ELSE 'AVAILABLE' END"
         "  ) ORDER BY x.row_number, x.seat_number)"
         "  FROM seats x"
-        "  LEFT JOIN reservation_seats rs ON rs.seat_id = x.id AND rs.live"
-        "  LEFT JOIN reservations r ON r.id = rs.reservation_id"
+        /* LATERAL: each seat's live reservation through the index on seat_id. As a plain
+         * join the planner hashed every live seat row of every schedule (816,877 in the
+         * bench's database: 148-161 ms a map against 63-69 ms, warm, same text). */
+        "  LEFT JOIN LATERAL (SELECT q.status FROM reservation_seats rs JOIN reservations q ON q.id = rs.reservation_id"
+        "                     WHERE rs.seat_id = x.id AND rs.live) r ON true"
         "  WHERE x.schedule_id = s.id), '[]'))"
         " FROM schedules s WHERE s.id = $1",
         schedule_id, json);
