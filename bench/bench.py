@@ -23,6 +23,9 @@ In one run, on the same machine and the same PostgreSQL, one after the other:
     generator's times); then wrk polling the first run's tokens. FT_BENCH_PAY=0.05 pays a
     twentieth (the imitation is a Python process on the same two cores, so payments also
     cost what PortOne would run elsewhere);
+  - the CPU each group of processes (load generator included) used per decided request in
+    the run where nobody pays: where the two cores go, against the budget that 4 × the
+    baseline would leave;
   - peak RSS (VmHWM) of the three services, and bench/check_invariants.py.
 Holds last FT_BENCH_HOLD_SECONDS (3,600), longer than the run, so that no on-sale is
 measured together with an earlier one's expiries.
@@ -49,6 +52,8 @@ import urllib.request
 import psycopg2
 from confluent_kafka.admin import AdminClient
 
+from cpu_sample import TICKS, cpu_ticks, group_of
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BIN = os.path.join(ROOT, "build", "release", "bin")
 STATE = os.path.join(ROOT, ".state")
@@ -68,6 +73,13 @@ CONCURRENCY = 64  # reservation requests in flight (loadgen) = pgbench clients
 # behind other buyers' slow PortOne calls, and that wait counted as time to 202 (p99
 # 125 ms at 192 connections, 24 ms at 1,024, the same 20 s run otherwise).
 LOADGEN_CONNECTIONS = int(os.environ.get("FT_BENCH_CONNECTIONS", "1024"))
+# Partitions of the bench's topics (FT_BENCH_PARTITIONS): one per core, so one worker per
+# core at most. Each partition in a produce request or a fetch is a log append or read of
+# its own for the broker: with the stack's default of 12 and 12 schedules per on-sale, the
+# ingress's every produce request carried a dozen batches of a message or two, and Kafka
+# took 34 % of a core against 16 % with 2 partitions (same runs, 4,642 / 5,459 decided/s
+# with 12 against 6,512 / 5,882 with 2; README, "What moved the figures").
+PARTITIONS = int(os.environ.get("FT_BENCH_PARTITIONS", "2"))
 SEAT_FRACTION = 0.5  # specific seats; the rest best available
 PAY_FRACTION = float(os.environ.get("FT_BENCH_PAY", "0.2"))  # share of the holds that are paid
 BAD_PAY_FRACTION = 0.25  # share of those paid with the wrong amount: refused, then refunded
@@ -140,7 +152,7 @@ HOLD_SECONDS = int(os.environ.get("FT_BENCH_HOLD_SECONDS", "3600"))
 
 
 def stack_env(topics, portone):
-    return dict(os.environ, FT_HOLD_SECONDS=str(HOLD_SECONDS),
+    return dict(os.environ, FT_HOLD_SECONDS=str(HOLD_SECONDS), FT_TOPIC_PARTITIONS=str(PARTITIONS),
                 FT_DATABASE_URL=PG.format(user="fairticket", db=BENCH_DB),
                 FT_TOPIC_COMMANDS=topics[0], FT_TOPIC_OUTCOMES=topics[1], FT_PORTONE_BASE_URL=portone.url,
                 FT_PORTONE_IMP_KEY=portone.key, FT_PORTONE_IMP_SECRET=portone.secret)
@@ -364,7 +376,14 @@ def worker_replay(commands, runs):
 WRK_LINES = os.path.join(ROOT, "bench", "wrk_lines.lua")  # also used by onsale_http.py
 
 
-def loadgen(tmp, name, schedules, users, first_user, portone, pay_fraction, extra):
+CPU_GROUPS = ("loadgen", "ingress", "kafka", "postgres", "worker", "other")
+
+
+def loadgen(tmp, name, schedules, users, first_user, portone, pay_fraction, extra, cpu=False):
+    """One load generator run; its JSON summary. With cpu, also the CPU (µs) each group of
+    processes used per decided request over the run (doc["cpu_us_per_decided"])."""
+    if cpu:
+        ticks, children = cpu_ticks(), os.times()
     summary = os.path.join(tmp, f"{name}.json")
     tokens = os.path.join(tmp, f"{name}.tokens")
     command = [os.path.join(BIN, "ft-loadgen"), "--base", BASE, "--users", str(users), "--accounts", "mint",
@@ -376,6 +395,8 @@ def loadgen(tmp, name, schedules, users, first_user, portone, pay_fraction, extr
         subprocess.run(command, stdout=out, check=True)
     with open(summary, encoding="utf-8") as f:
         doc = json.load(f)
+    if cpu:
+        doc["cpu_us_per_decided"] = cpu_per_decided(ticks, children, doc["held"] + doc["rejected"])
     log(f"{name}: sent {doc['sent']}, accepted {doc['accepted_per_s']:.0f}/s, decided {doc['decided_per_s']:.0f}/s, "
         f"p99 to 202 {doc['ms_to_202']['p99']:.1f} ms, unresolved {doc['unresolved']}, "
         f"4xx {doc['http_4xx']}, 5xx {doc['http_5xx']}")
@@ -384,6 +405,24 @@ def loadgen(tmp, name, schedules, users, first_user, portone, pay_fraction, extr
         f"refunded {pay['refunded']}, open {pay['open']}, failed {pay['failed']} {pay['errors'] or ''}, "
         f"p99 confirmation to PAID {pay['ms_confirm_to_paid']['p99']:.0f} ms")
     return doc, summary, tokens
+
+
+def cpu_per_decided(ticks_before, children_before, decided):
+    """µs of CPU per decided request by group. The services, PostgreSQL and Kafka run on
+    through the measurement, so /proc has their ticks; the load generator is gone by now and
+    counts as our waited-for child; "other" is the rest (this script, the kernel's threads)."""
+    used = dict.fromkeys(CPU_GROUPS, 0.0)
+    for pid, t in cpu_ticks().items():
+        group = group_of(pid)
+        if group in ("gone", "expirer", "portone"):
+            group = "other"
+        used[group] = used.get(group, 0.0) + (t - ticks_before.get(pid, 0)) / TICKS
+    now = os.times()
+    used["loadgen"] = now.children_user + now.children_system - children_before.children_user - \
+        children_before.children_system
+    used = {g: 1e6 * v / max(1, decided) for g, v in used.items()}
+    used["total"] = sum(used.values())
+    return used
 
 
 RESERVE_BUCKETS = re.compile(r'^ft_http_request_duration_seconds_bucket\{route="/api/v1/reservations",'
@@ -417,7 +456,7 @@ def onsale_round(tmp, index, schedule_sets, users, first_user, seconds, portone)
     closed_loop = ["--concurrency", str(CONCURRENCY), "--requests", "10000000", "--duration", str(seconds),
                    "--deadline", str(seconds + 60)]
     holds, s0, t0 = loadgen(tmp, f"holds-{index}", schedule_sets[0], users, first_user, portone, 0,
-                            closed_loop + ["--seed", str(index + 201)])
+                            closed_loop + ["--seed", str(index + 201)], cpu=True)
     closed, s1, t1 = loadgen(tmp, f"closed-{index}", schedule_sets[1], users, first_user, portone, PAY_FRACTION,
                              closed_loop + ["--seed", str(index + 1)])
     rate = max(100, round(0.7 * closed["decided_per_s"]))
@@ -517,6 +556,10 @@ def table(r, invariants):
         f"| {fmt(r['nginx_per_s'])} | | |",
         f"| baseline holds/s (lock per request, pgbench, {CONCURRENCY} clients) | {fmt(r['baseline_holds_per_s'])} "
         f"| | |",
+        f"| CPU per decided request, same run, µs ({' / '.join(CPU_GROUPS)}) | "
+        f"{' / '.join(fmt(r.get(f'cpu_us_{g}')) for g in CPU_GROUPS)} = {fmt(r.get('cpu_us_total'))} | "
+        f"≤ {fmt(2e6 / (4 * r['baseline_holds_per_s']) if r['baseline_holds_per_s'] else None)} for 4 × baseline "
+        f"on 2 cores | |",
         f"| peak RSS ingress / worker / expirer | {' / '.join(fmt(v / 1024 if v else None, 1) for v in r['rss_kb'])} "
         f"MB | | |",
         f"| payments, both paying runs ({PAY_FRACTION:.0%} of holds; {BAD_PAY_FRACTION:.0%} of those 1,000 won short): "
@@ -562,14 +605,16 @@ def main():
     url = fresh_database(BENCH_DB)
     # Three on-sales per round, and one more set of schedules for the warm-up.
     schedule_ids, first_user = load_catalog(url, (3 * rounds + 1) * schedules_per_set, users)
-    log(f"catalog: {len(schedule_ids)} schedules of {ROWS * SEATS_PER_ROW} seats, {users} users; topics {topics[0]}")
+    log(f"catalog: {len(schedule_ids)} schedules of {ROWS * SEATS_PER_ROW} seats, {users} users; topics {topics[0]} "
+        f"({PARTITIONS} partitions)")
     portone = PortOne()
     log(f"PortOne imitation on {portone.url}")
 
     results = {k: [] for k in ("holds_accepted_per_s", "holds_decided_per_s", "accepted_per_s", "decided_per_s",
                                "p50_202", "p99_202", "p99_202_ingress", "p50_outcome", "p99_outcome",
                                "poll_per_s", "poll_capacity_per_s", "nginx_per_s", "baseline_holds_per_s",
-                               "batched_ceiling_per_s", "open_rate") + PAYMENT_FIGURES}
+                               "batched_ceiling_per_s", "open_rate") + PAYMENT_FIGURES
+               + tuple(f"cpu_us_{g}" for g in CPU_GROUPS + ("total",))}
     summaries, token_files, raw = [], [], []
     try:
         stack_log = os.path.join(STATE, "logs", "bench-stack.log")
@@ -597,6 +642,8 @@ def main():
                 token_files += t
                 results["holds_accepted_per_s"].append(got["holds"]["accepted_per_s"])
                 results["holds_decided_per_s"].append(got["holds"]["decided_per_s"])
+                for group, us in got["holds"]["cpu_us_per_decided"].items():
+                    results.setdefault(f"cpu_us_{group}", []).append(us)
                 results["accepted_per_s"].append(got["closed"]["accepted_per_s"])
                 results["decided_per_s"].append(got["closed"]["decided_per_s"])
                 results["poll_per_s"].append(got["closed"]["poll_per_s"])
