@@ -46,6 +46,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 
@@ -381,9 +382,8 @@ CPU_GROUPS = ("loadgen", "ingress", "kafka", "postgres", "worker", "other")
 
 def loadgen(tmp, name, schedules, users, first_user, portone, pay_fraction, extra, cpu=False):
     """One load generator run; its JSON summary. With cpu, also the CPU (µs) each group of
-    processes used per decided request over the run (doc["cpu_us_per_decided"])."""
-    if cpu:
-        ticks, children = cpu_ticks(), os.times()
+    processes used per decided request during its on-sale (doc["cpu_us_per_decided"])."""
+    sampler = CpuSampler() if cpu else None
     summary = os.path.join(tmp, f"{name}.json")
     tokens = os.path.join(tmp, f"{name}.tokens")
     command = [os.path.join(BIN, "ft-loadgen"), "--base", BASE, "--users", str(users), "--accounts", "mint",
@@ -393,10 +393,12 @@ def loadgen(tmp, name, schedules, users, first_user, portone, pay_fraction, extr
                "--pay-fraction", str(pay_fraction), "--bad-pay-fraction", str(BAD_PAY_FRACTION)] + extra
     with open(summary, "w", encoding="utf-8") as out:
         subprocess.run(command, stdout=out, check=True)
+    ended = time.monotonic()
     with open(summary, encoding="utf-8") as f:
         doc = json.load(f)
-    if cpu:
-        doc["cpu_us_per_decided"] = cpu_per_decided(ticks, children, doc["held"] + doc["rejected"])
+    if sampler:
+        doc["cpu_us_per_decided"] = sampler.per_decided(ended - doc["elapsed_s"], ended,
+                                                         doc["held"] + doc["rejected"], doc["elapsed_s"])
     log(f"{name}: sent {doc['sent']}, accepted {doc['accepted_per_s']:.0f}/s, decided {doc['decided_per_s']:.0f}/s, "
         f"p99 to 202 {doc['ms_to_202']['p99']:.1f} ms, unresolved {doc['unresolved']}, "
         f"4xx {doc['http_4xx']}, 5xx {doc['http_5xx']}")
@@ -407,22 +409,43 @@ def loadgen(tmp, name, schedules, users, first_user, portone, pay_fraction, extr
     return doc, summary, tokens
 
 
-def cpu_per_decided(ticks_before, children_before, decided):
-    """µs of CPU per decided request by group. The services, PostgreSQL and Kafka run on
-    through the measurement, so /proc has their ticks; the load generator is gone by now and
-    counts as our waited-for child; "other" is the rest (this script, the kernel's threads)."""
-    used = dict.fromkeys(CPU_GROUPS, 0.0)
-    for pid, t in cpu_ticks().items():
-        group = group_of(pid)
-        if group in ("gone", "expirer", "portone"):
-            group = "other"
-        used[group] = used.get(group, 0.0) + (t - ticks_before.get(pid, 0)) / TICKS
-    now = os.times()
-    used["loadgen"] = now.children_user + now.children_system - children_before.children_user - \
-        children_before.children_system
-    used = {g: 1e6 * v / max(1, decided) for g, v in used.items()}
-    used["total"] = sum(used.values())
-    return used
+class CpuSampler:
+    """Every process's CPU ticks, read from /proc four times a second in a thread of its own,
+    so that a load generator run's CPU can be taken from its on-sale's start (T0: after it
+    set up its users and read its schedules' seat maps) to its end."""
+
+    def __init__(self):
+        self.samples, self.groups, self.stop = [], {}, threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self):
+        while True:
+            ticks = cpu_ticks()
+            self.samples.append((time.monotonic(), ticks))
+            for pid in ticks.keys() - self.groups.keys():  # named while alive: the load generator ends first
+                self.groups[pid] = group_of(pid)
+            if self.stop.wait(0.25):
+                return
+
+    def per_decided(self, t0, ended, decided, elapsed):
+        """µs of CPU per decided request by group, between the first sample after t0 and the
+        last before the load generator ended, its decided count scaled to that window."""
+        self.stop.set()
+        self.thread.join()
+        inside = [s for s in self.samples if t0 <= s[0] < ended]
+        if len(inside) < 2 or decided <= 0:
+            return {}
+        (t_a, before), (t_b, after) = inside[0], inside[-1]
+        used = dict.fromkeys(CPU_GROUPS, 0.0)
+        for pid, t in after.items():
+            group = self.groups.get(pid, "other")
+            group = group if group in CPU_GROUPS else "other"  # this script, the kernel's threads, ...
+            used[group] += (t - before.get(pid, 0)) / TICKS
+        in_window = decided * (t_b - t_a) / elapsed
+        used = {g: 1e6 * v / in_window for g, v in used.items()}
+        used["total"] = sum(used.values())
+        return used
 
 
 RESERVE_BUCKETS = re.compile(r'^ft_http_request_duration_seconds_bucket\{route="/api/v1/reservations",'
