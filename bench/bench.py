@@ -79,7 +79,7 @@ LOADGEN_CONNECTIONS = int(os.environ.get("FT_BENCH_CONNECTIONS", "1024"))
 # its own for the broker: with the stack's default of 12 and 12 schedules per on-sale, the
 # ingress's every produce request carried a dozen batches of a message or two, and Kafka
 # took 34 % of a core against 16 % with 2 partitions (same runs, 4,642 / 5,459 decided/s
-# with 12 against 6,512 / 5,882 with 2; README, "What moved the figures").
+# with 12 against 6,512 / 5,882 with 2; README, "Where the time goes").
 PARTITIONS = int(os.environ.get("FT_BENCH_PARTITIONS", "2"))
 SEAT_FRACTION = 0.5  # specific seats; the rest best available
 PAY_FRACTION = float(os.environ.get("FT_BENCH_PAY", "0.2"))  # share of the holds that are paid
@@ -584,7 +584,7 @@ def table(r, invariants):
         f"| {fmt(r['nginx_per_s'])} | | |",
         f"| baseline holds/s (lock per request, pgbench, {CONCURRENCY} clients) | {fmt(r['baseline_holds_per_s'])} "
         f"| | |",
-        f"| CPU per decided request, same run, µs ({' / '.join(CPU_GROUPS)}) | "
+        f"| CPU per decided request, nobody-paying run from its T0, µs ({' / '.join(CPU_GROUPS)}) | "
         f"{' / '.join(fmt(r.get(f'cpu_us_{g}')) for g in CPU_GROUPS)} = {fmt(r.get('cpu_us_total'))} | "
         f"≤ {fmt(2e6 / (4 * r['baseline_holds_per_s']) if r['baseline_holds_per_s'] else None)} for 4 × baseline "
         f"on 2 cores | |",
