@@ -53,7 +53,7 @@ import urllib.request
 import psycopg2
 from confluent_kafka.admin import AdminClient
 
-from cpu_sample import TICKS, cpu_ticks, group_of
+from cpu_sample import TICKS, cpu_ticks, group_of, ticks_by_group
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BIN = os.path.join(ROOT, "build", "release", "bin")
@@ -443,10 +443,8 @@ class CpuSampler:
             return {}
         (t_a, before), (t_b, after) = inside[0], inside[-1]
         used = dict.fromkeys(CPU_GROUPS, 0.0)
-        for pid, t in after.items():
-            group = self.groups.get(pid, "other")
-            group = group if group in CPU_GROUPS else "other"  # this script, the kernel's threads, ...
-            used[group] += (t - before.get(pid, 0)) / TICKS
+        for group, ticks in ticks_by_group(before, after, self.groups).items():
+            used[group if group in CPU_GROUPS else "other"] += ticks / TICKS  # "other": this script, kernel threads...
         in_window = decided * (t_b - t_a) / elapsed
         used = {g: 1e6 * v / in_window for g, v in used.items()}
         used["total"] = sum(used.values())

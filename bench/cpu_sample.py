@@ -40,18 +40,26 @@ def cpu_ticks():
     return ticks
 
 
+def ticks_by_group(before, after, names):
+    """The ticks each group spent between two cpu_ticks() readings. `names` holds each
+    pid's group, read once: a process that has ended by now keeps the name it had."""
+    used = {}
+    for pid, ticks in after.items():
+        spent = ticks - before.get(pid, 0)
+        if spent > 0:
+            if pid not in names:
+                names[pid] = group_of(pid)
+            used[names[pid]] = used.get(names[pid], 0) + spent
+    return used
+
+
 def main():
     groups = {}
     before = cpu_ticks()
     while True:
         time.sleep(1)
         now = cpu_ticks()
-        used = {}
-        for pid, ticks in now.items():
-            spent = ticks - before.get(pid, 0)
-            if spent > 0:
-                name = groups.setdefault(pid, group_of(pid))
-                used[name] = used.get(name, 0) + spent
+        used = ticks_by_group(before, now, groups)
         before = now
         line = " ".join(f"{name}={100 * spent / TICKS:.0f}" for name, spent in sorted(used.items(), key=lambda x: -x[1]))
         print(time.strftime("%H:%M:%S"), line, flush=True)
