@@ -11,6 +11,7 @@
 #include "ft/strbuf.h"
 #include "i64map.h"
 #include "store_payments.h"
+#include "unnest_columns.h"
 
 
 static void log_failure(const char *what, const PGresult *res, int32_t partition)
@@ -179,43 +180,6 @@ enum ft_worker_store_result ft_wstore_open_schedules(PGconn *db, int64_t **ids, 
 
 /* --- committing a batch -------------------------------------------------------- */
 
-/* Array literals for unnest(): one per column. Tokens and codes need no quoting. */
-struct columns {
-    struct ft_strbuf c[13];
-};
-
-static void columns_open(struct columns *cols, int n)
-{
-    for (int i = 0; i < n; i++) {
-        ft_strbuf_init(&cols->c[i]);
-        ft_strbuf_printf(&cols->c[i], "{");
-    }
-}
-
-static void columns_close(struct columns *cols, int n, const char **params)
-{
-    for (int i = 0; i < n; i++) {
-        ft_strbuf_printf(&cols->c[i], "}");
-        params[i] = cols->c[i].failed ? NULL : cols->c[i].data;
-    }
-}
-
-static void columns_free(struct columns *cols, int n)
-{
-    for (int i = 0; i < n; i++)
-        ft_strbuf_free(&cols->c[i]);
-}
-
-static bool all_set(const char **params, int n)
-{
-    for (int i = 0; i < n; i++)
-        if (params[i] == NULL)
-            return false;
-    return true;
-}
-
-#define SEP(i) ((i) ? "," : "")
-
 /*
  * A reservation made and ended within one batch is written once, already ended: were
  * it inserted live and ended after, the seat it held and a later hold of the same seat
@@ -260,40 +224,39 @@ static bool insert_reservations(PGconn *db, int32_t partition, const struct ft_b
 {
     if (b->created_count == 0)
         return true;
-    struct columns cols;
-    columns_open(&cols, 13);
+    struct ft_columns cols;
+    ft_columns_open(&cols, 13);
     bool first_seat = true;
     for (size_t i = 0; i < b->created_count; i++) {
         const struct ft_new_reservation *r = &b->created[i];
         const struct ft_ended_reservation *end = f->ended_of_created[i];
         int64_t paid_at = f->paid_at_of_created[i];
-        ft_strbuf_printf(&cols.c[0], "%s%" PRId64, SEP(i), r->id);
-        ft_strbuf_printf(&cols.c[1], "%s%" PRId64, SEP(i), r->user_id);
-        ft_strbuf_printf(&cols.c[2], "%s%" PRId64, SEP(i), r->schedule_id);
-        ft_strbuf_printf(&cols.c[3], "%s%" PRId64, SEP(i), r->amount);
-        ft_strbuf_printf(&cols.c[4], "%s%" PRId64, SEP(i), r->held_at_ms);
-        ft_strbuf_printf(&cols.c[5], "%s%" PRId64, SEP(i), r->expires_at_ms);
+        ft_strbuf_printf(&cols.c[0], "%s%" PRId64, FT_COLUMN_SEP(i), r->id);
+        ft_strbuf_printf(&cols.c[1], "%s%" PRId64, FT_COLUMN_SEP(i), r->user_id);
+        ft_strbuf_printf(&cols.c[2], "%s%" PRId64, FT_COLUMN_SEP(i), r->schedule_id);
+        ft_strbuf_printf(&cols.c[3], "%s%" PRId64, FT_COLUMN_SEP(i), r->amount);
+        ft_strbuf_printf(&cols.c[4], "%s%" PRId64, FT_COLUMN_SEP(i), r->held_at_ms);
+        ft_strbuf_printf(&cols.c[5], "%s%" PRId64, FT_COLUMN_SEP(i), r->expires_at_ms);
         const char *status = end ? ft_reservation_status_name(end->status) : paid_at ? "PAID" : "HELD";
-        ft_strbuf_printf(&cols.c[6], "%s%s", SEP(i), status);
+        ft_strbuf_printf(&cols.c[6], "%s%s", FT_COLUMN_SEP(i), status);
         if (end)
-            ft_strbuf_printf(&cols.c[7], "%s%" PRId64, SEP(i), end->at_ms);
+            ft_strbuf_printf(&cols.c[7], "%s%" PRId64, FT_COLUMN_SEP(i), end->at_ms);
         else
-            ft_strbuf_printf(&cols.c[7], "%sNULL", SEP(i));
+            ft_strbuf_printf(&cols.c[7], "%sNULL", FT_COLUMN_SEP(i));
         if (paid_at)
-            ft_strbuf_printf(&cols.c[8], "%s%" PRId64, SEP(i), paid_at);
+            ft_strbuf_printf(&cols.c[8], "%s%" PRId64, FT_COLUMN_SEP(i), paid_at);
         else
-            ft_strbuf_printf(&cols.c[8], "%sNULL", SEP(i));
+            ft_strbuf_printf(&cols.c[8], "%sNULL", FT_COLUMN_SEP(i));
         for (int32_t k = 0; k < r->seat_count; k++) {
-            ft_strbuf_printf(&cols.c[9], "%s%" PRId64, SEP(!first_seat), r->id);
-            ft_strbuf_printf(&cols.c[10], "%s%" PRId64, SEP(!first_seat), r->schedule_id);
-            ft_strbuf_printf(&cols.c[11], "%s%" PRId64, SEP(!first_seat), r->seat_ids[k]);
-            ft_strbuf_printf(&cols.c[12], "%s%s", SEP(!first_seat), end ? "f" : "t");
+            ft_strbuf_printf(&cols.c[9], "%s%" PRId64, FT_COLUMN_SEP(!first_seat), r->id);
+            ft_strbuf_printf(&cols.c[10], "%s%" PRId64, FT_COLUMN_SEP(!first_seat), r->schedule_id);
+            ft_strbuf_printf(&cols.c[11], "%s%" PRId64, FT_COLUMN_SEP(!first_seat), r->seat_ids[k]);
+            ft_strbuf_printf(&cols.c[12], "%s%s", FT_COLUMN_SEP(!first_seat), end ? "f" : "t");
             first_seat = false;
         }
     }
     const char *params[13];
-    columns_close(&cols, 13, params);
-    bool ok = all_set(params, 13) &&
+    bool ok = ft_columns_close(&cols, params) &&
               ft_wstore_run(db, "insert_reservations", partition,
                   "INSERT INTO reservations (id, user_id, schedule_id, status, amount, held_at, expires_at, ended_at,"
                   "                          paid_at)"
@@ -307,36 +270,36 @@ static bool insert_reservations(PGconn *db, int32_t partition, const struct ft_b
                   " SELECT r, s, seat, live FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::boolean[])"
                   " AS t(r, s, seat, live)",
                   4, params + 9);
-    columns_free(&cols, 13);
+    ft_columns_free(&cols);
     return ok;
 }
 
 /* Ends the reservations made in earlier batches (those of this batch are written ended). */
 static bool end_reservations(PGconn *db, int32_t partition, const struct ft_batch *b, const struct fate *f)
 {
-    struct columns cols;
-    columns_open(&cols, 3);
+    struct ft_columns cols;
+    ft_columns_open(&cols, 3);
     size_t n = 0;
     for (size_t i = 0; i < b->ended_count; i++) {
         const struct ft_ended_reservation *e = &b->ended[i];
         uint64_t index;
         if (ft_i64map_get(&f->created, e->id, &index))
             continue;
-        ft_strbuf_printf(&cols.c[0], "%s%" PRId64, SEP(n), e->id);
-        ft_strbuf_printf(&cols.c[1], "%s%s", SEP(n), ft_reservation_status_name(e->status));
-        ft_strbuf_printf(&cols.c[2], "%s%" PRId64, SEP(n), e->at_ms);
+        ft_strbuf_printf(&cols.c[0], "%s%" PRId64, FT_COLUMN_SEP(n), e->id);
+        ft_strbuf_printf(&cols.c[1], "%s%s", FT_COLUMN_SEP(n), ft_reservation_status_name(e->status));
+        ft_strbuf_printf(&cols.c[2], "%s%" PRId64, FT_COLUMN_SEP(n), e->at_ms);
         n++;
     }
     const char *params[3];
-    columns_close(&cols, 3, params);
+    bool encoded = ft_columns_close(&cols, params);
     /* Only a live reservation ends: the WHERE keeps a replayed batch from touching anything else. */
-    bool ok = n == 0 || (all_set(params, 3) &&
+    bool ok = n == 0 || (encoded &&
                          ft_wstore_run(db, "end_reservations", partition,
                              "UPDATE reservations r SET status = t.status, ended_at = to_timestamp(t.at / 1000.0)"
                              " FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS t(id, status, at)"
                              " WHERE r.id = t.id AND r.live",
                              3, params));
-    columns_free(&cols, 3);
+    ft_columns_free(&cols);
     return ok;
 }
 
@@ -399,7 +362,7 @@ static bool check_epochs(PGconn *db, const char *topic, struct ft_wstore_part *p
     ft_strbuf_init(&list);
     ft_strbuf_printf(&list, "{");
     for (size_t i = 0; i < count; i++) {
-        ft_strbuf_printf(&list, "%s%d", SEP(i), parts[i].partition);
+        ft_strbuf_printf(&list, "%s%d", FT_COLUMN_SEP(i), parts[i].partition);
         parts[i].result = FT_WSTORE_FENCED;
     }
     ft_strbuf_printf(&list, "}");
@@ -428,25 +391,25 @@ static bool check_epochs(PGconn *db, const char *topic, struct ft_wstore_part *p
 /* Moves the parts' partitions to their batches' next offsets. */
 static bool advance(PGconn *db, const char *topic, const struct ft_wstore_part *parts, size_t count)
 {
-    struct columns cols;
-    columns_open(&cols, 2);
+    struct ft_columns cols;
+    ft_columns_open(&cols, 2);
     size_t n = 0;
     for (size_t i = 0; i < count; i++) {
         if (parts[i].result != FT_WSTORE_OK)
             continue;
-        ft_strbuf_printf(&cols.c[0], "%s%d", SEP(n), parts[i].partition);
-        ft_strbuf_printf(&cols.c[1], "%s%" PRId64, SEP(n), parts[i].batch->next_offset);
+        ft_strbuf_printf(&cols.c[0], "%s%d", FT_COLUMN_SEP(n), parts[i].partition);
+        ft_strbuf_printf(&cols.c[1], "%s%" PRId64, FT_COLUMN_SEP(n), parts[i].batch->next_offset);
         n++;
     }
     const char *params[3] = { topic };
-    columns_close(&cols, 2, params + 1);
-    bool ok = n == 0 || (all_set(params + 1, 2) &&
+    bool encoded = ft_columns_close(&cols, params + 1);
+    bool ok = n == 0 || (encoded &&
                          ft_wstore_run(db, "advance", parts[0].partition,
                              "UPDATE partition_offsets o SET next_offset = t.next"
                              " FROM unnest($2::int[], $3::bigint[]) AS t(partition, next)"
                              " WHERE o.topic = $1 AND o.partition = t.partition",
                              3, params));
-    columns_free(&cols, 2);
+    ft_columns_free(&cols);
     return ok;
 }
 
