@@ -3,86 +3,181 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "decide.h"
+#include "i64map.h"
+#include "unnest_columns.h"
+
 bool ft_wstore_mark_paid(PGconn *db, int32_t partition, const struct ft_batch *b)
 {
+    struct ft_columns cols;
+    ft_columns_open(&cols, 2);
+    size_t n = 0;
     for (size_t i = 0; i < b->payment_count; i++) {
         const struct ft_payment_effect *e = &b->payments[i];
         if (e->kind != FT_PAY_CONFIRMED)
             continue;
-        char id[24], at[24];
-        snprintf(id, sizeof id, "%" PRId64, e->reservation_id);
-        snprintf(at, sizeof at, "%" PRId64, e->at_ms);
-        const char *params[] = { id, at };
-        /* Touches nothing for a reservation of this batch: it is not inserted yet. */
-        if (!ft_wstore_run(db, "mark_paid", partition,
-                           "UPDATE reservations SET status = 'PAID', paid_at = to_timestamp($2 / 1000.0)"
-                           " WHERE id = $1 AND status = 'HELD'",
-                           2, params))
-            return false;
+        ft_strbuf_printf(&cols.c[0], "%s%" PRId64, FT_COLUMN_SEP(n), e->reservation_id);
+        ft_strbuf_printf(&cols.c[1], "%s%" PRId64, FT_COLUMN_SEP(n), e->at_ms);
+        n++;
     }
-    return true;
+    const char *params[2];
+    bool encoded = ft_columns_close(&cols, params);
+    /* Touches nothing for a reservation of this batch: it is not inserted yet. */
+    bool ok = n == 0 || (encoded &&
+                         ft_wstore_run(db, "mark_paid", partition,
+                             "UPDATE reservations r SET status = 'PAID', paid_at = to_timestamp(t.at / 1000.0)"
+                             " FROM unnest($1::bigint[], $2::bigint[]) AS t(id, at)"
+                             " WHERE r.id = t.id AND r.status = 'HELD'",
+                             2, params));
+    ft_columns_free(&cols);
+    return ok;
 }
 
-/* The payment settled its hold. In a replay the ingress's order row is not there: made here. */
-static bool confirmed(PGconn *db, int32_t partition, const struct ft_payment_effect *e)
+/* The payments settled their holds. In a replay the ingress's order rows are not there: made here. */
+static bool write_confirmed(PGconn *db, int32_t partition, const struct ft_payment_effect *effects, size_t count)
 {
-    char id[24], amount[24];
-    snprintf(id, sizeof id, "%" PRId64, e->reservation_id);
-    snprintf(amount, sizeof amount, "%" PRId64, e->payment.amount);
-    const char *params[] = { id, e->payment.imp_uid, e->payment.merchant_uid, amount };
-    return ft_wstore_run(db, "payment_paid", partition,
-                         "UPDATE payments SET status = 'PAID', updated_at = now()"
-                         " WHERE reservation_id = $1 AND imp_uid = $2 AND status = 'CONFIRMING'",
-                         2, params) &&
-           ft_wstore_run(db, "payment_row", partition,
-                         "INSERT INTO payments (reservation_id, imp_uid, merchant_uid, amount, status)"
-                         " VALUES ($1, $2, $3, $4, 'PAID') ON CONFLICT DO NOTHING",
-                         4, params);
+    struct ft_columns cols;
+    ft_columns_open(&cols, 4);
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        const struct ft_payment_effect *e = &effects[i];
+        if (e->kind != FT_PAY_CONFIRMED)
+            continue;
+        ft_strbuf_printf(&cols.c[0], "%s%" PRId64, FT_COLUMN_SEP(n), e->reservation_id);
+        ft_columns_put_text(&cols, 1, n == 0, e->payment.imp_uid);
+        ft_columns_put_text(&cols, 2, n == 0, e->payment.merchant_uid);
+        ft_strbuf_printf(&cols.c[3], "%s%" PRId64, FT_COLUMN_SEP(n), e->payment.amount);
+        n++;
+    }
+    const char *params[4];
+    bool encoded = ft_columns_close(&cols, params);
+    bool ok = n == 0 || (encoded &&
+                         ft_wstore_run(db, "payment_paid", partition,
+                             "UPDATE payments p SET status = 'PAID', updated_at = now()"
+                             " FROM unnest($1::bigint[], $2::text[]) AS t(id, imp)"
+                             " WHERE p.reservation_id = t.id AND p.imp_uid = t.imp AND p.status = 'CONFIRMING'",
+                             2, params) &&
+                         ft_wstore_run(db, "payment_row", partition,
+                             "INSERT INTO payments (reservation_id, imp_uid, merchant_uid, amount, status)"
+                             " SELECT id, imp, m, a, 'PAID'"
+                             " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS t(id, imp, m, a)"
+                             " ON CONFLICT DO NOTHING",
+                             4, params));
+    ft_columns_free(&cols);
+    return ok;
 }
 
-/* A payment the log refused: refunded in full. A second refusal of it adds nothing. */
-static bool refund_payment(PGconn *db, int32_t partition, const struct ft_payment_effect *e)
+/* The owners cancelled paid reservations: the payments that paid them are refunded. */
+static bool write_refunds_of_paid(PGconn *db, int32_t partition, const struct ft_payment_effect *effects,
+                                  size_t count)
 {
-    char id[24], amount[24];
-    snprintf(id, sizeof id, "%" PRId64, e->reservation_id);
-    snprintf(amount, sizeof amount, "%" PRId64, e->payment.amount);
-    const char *params[] = { e->payment.imp_uid, e->payment.merchant_uid, id, amount, e->reason };
-    return ft_wstore_run(db, "refund_due", partition,
-                         "INSERT INTO refunds (imp_uid, merchant_uid, reservation_id, amount, reason, decided_by)"
-                         " VALUES ($1, $2, $3, $4, $5, 'LOG') ON CONFLICT (imp_uid) DO NOTHING",
-                         5, params) &&
-           ft_wstore_run(db, "payment_refund_due", partition,
-                         "UPDATE payments SET status = 'REFUND_DUE', updated_at = now()"
-                         " WHERE imp_uid = $1 AND status = 'CONFIRMING'",
-                         1, params);
+    struct ft_columns cols;
+    ft_columns_open(&cols, 2);
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        const struct ft_payment_effect *e = &effects[i];
+        if (e->kind != FT_PAY_REFUND_PAID)
+            continue;
+        ft_strbuf_printf(&cols.c[0], "%s%" PRId64, FT_COLUMN_SEP(n), e->reservation_id);
+        ft_columns_put_text(&cols, 1, n == 0, e->reason);
+        n++;
+    }
+    const char *params[2];
+    bool encoded = ft_columns_close(&cols, params);
+    bool ok = n == 0 || (encoded &&
+                         ft_wstore_run(db, "refund_paid_due", partition,
+                             "INSERT INTO refunds (imp_uid, merchant_uid, reservation_id, amount, reason, decided_by)"
+                             " SELECT p.imp_uid, p.merchant_uid, p.reservation_id, p.amount, t.reason, 'LOG'"
+                             " FROM unnest($1::bigint[], $2::text[]) AS t(id, reason)"
+                             " JOIN payments p ON p.reservation_id = t.id AND p.status = 'PAID'"
+                             " ON CONFLICT (imp_uid) DO NOTHING",
+                             2, params) &&
+                         ft_wstore_run(db, "payment_paid_refund_due", partition,
+                             "UPDATE payments p SET status = 'REFUND_DUE', updated_at = now()"
+                             " FROM unnest($1::bigint[]) AS t(id) WHERE p.reservation_id = t.id AND p.status = 'PAID'",
+                             1, params));
+    ft_columns_free(&cols);
+    return ok;
 }
 
-/* The owner cancelled a paid reservation: the payment that paid it is refunded. */
-static bool refund_paid(PGconn *db, int32_t partition, const struct ft_payment_effect *e)
+/* Payments the log refused: refunded in full. A second refusal of one adds nothing. */
+static bool write_refunds(PGconn *db, int32_t partition, const struct ft_payment_effect *effects, size_t count)
 {
-    char id[24];
-    snprintf(id, sizeof id, "%" PRId64, e->reservation_id);
-    const char *params[] = { id, e->reason };
-    return ft_wstore_run(db, "refund_paid_due", partition,
-                         "INSERT INTO refunds (imp_uid, merchant_uid, reservation_id, amount, reason, decided_by)"
-                         " SELECT imp_uid, merchant_uid, reservation_id, amount, $2, 'LOG' FROM payments"
-                         " WHERE reservation_id = $1 AND status = 'PAID' ON CONFLICT (imp_uid) DO NOTHING",
-                         2, params) &&
-           ft_wstore_run(db, "payment_paid_refund_due", partition,
-                         "UPDATE payments SET status = 'REFUND_DUE', updated_at = now()"
-                         " WHERE reservation_id = $1 AND status = 'PAID'",
-                         1, params);
+    struct ft_columns cols;
+    ft_columns_open(&cols, 5);
+    size_t n = 0;
+    for (size_t i = 0; i < count; i++) {
+        const struct ft_payment_effect *e = &effects[i];
+        if (e->kind != FT_PAY_REFUND)
+            continue;
+        ft_columns_put_text(&cols, 0, n == 0, e->payment.imp_uid);
+        ft_columns_put_text(&cols, 1, n == 0, e->payment.merchant_uid);
+        ft_strbuf_printf(&cols.c[2], "%s%" PRId64, FT_COLUMN_SEP(n), e->reservation_id);
+        ft_strbuf_printf(&cols.c[3], "%s%" PRId64, FT_COLUMN_SEP(n), e->payment.amount);
+        ft_columns_put_text(&cols, 4, n == 0, e->reason);
+        n++;
+    }
+    const char *params[5];
+    bool encoded = ft_columns_close(&cols, params);
+    bool ok = n == 0 || (encoded &&
+                         ft_wstore_run(db, "refund_due", partition,
+                             "INSERT INTO refunds (imp_uid, merchant_uid, reservation_id, amount, reason, decided_by)"
+                             " SELECT imp, m, id, a, reason, 'LOG'"
+                             " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])"
+                             " AS t(imp, m, id, a, reason)"
+                             " ON CONFLICT (imp_uid) DO NOTHING",
+                             5, params) &&
+                         ft_wstore_run(db, "payment_refund_due", partition,
+                             "UPDATE payments p SET status = 'REFUND_DUE', updated_at = now()"
+                             " FROM unnest($1::text[]) AS t(imp) WHERE p.imp_uid = t.imp AND p.status = 'CONFIRMING'",
+                             1, params));
+    ft_columns_free(&cols);
+    return ok;
+}
+
+static bool write_effects(PGconn *db, int32_t partition, const struct ft_payment_effect *effects, size_t count)
+{
+    return write_confirmed(db, partition, effects, count) && write_refunds_of_paid(db, partition, effects, count) &&
+           write_refunds(db, partition, effects, count);
+}
+
+/*
+ * True when no reservation and no payment has two of the batch's effects. Each effect
+ * touches only the rows of its reservation and its payment (a refund of a paid
+ * reservation: the payment that paid it, whose confirmations name that reservation), so
+ * such effects commute and can be written kind by kind. False also when out of memory.
+ */
+static bool touch_distinct_payments(const struct ft_batch *b)
+{
+    struct ft_i64map reservations, payments;
+    ft_i64map_init(&reservations);
+    ft_i64map_init(&payments);
+    bool distinct = ft_i64map_reserve(&reservations, b->payment_count) &&
+                    ft_i64map_reserve(&payments, b->payment_count);
+    uint64_t seen;
+    for (size_t i = 0; distinct && i < b->payment_count; i++) {
+        const struct ft_payment_effect *e = &b->payments[i];
+        distinct = e->reservation_id != 0 && !ft_i64map_get(&reservations, e->reservation_id, &seen) &&
+                   ft_i64map_put(&reservations, e->reservation_id, i);
+        if (distinct && e->kind != FT_PAY_REFUND_PAID) {
+            int64_t payment = (int64_t)ft_payment_fingerprint(e->payment.imp_uid);
+            distinct = !ft_i64map_get(&payments, payment, &seen) && ft_i64map_put(&payments, payment, i);
+        }
+    }
+    ft_i64map_free(&reservations);
+    ft_i64map_free(&payments);
+    return distinct;
 }
 
 bool ft_wstore_payment_effects(PGconn *db, int32_t partition, const struct ft_batch *b)
 {
-    for (size_t i = 0; i < b->payment_count; i++) {
-        const struct ft_payment_effect *e = &b->payments[i];
-        bool ok = e->kind == FT_PAY_CONFIRMED ? confirmed(db, partition, e)
-                  : e->kind == FT_PAY_REFUND  ? refund_payment(db, partition, e)
-                                              : refund_paid(db, partition, e);
-        if (!ok)
+    if (b->payment_count == 0)
+        return true;
+    if (touch_distinct_payments(b))
+        return write_effects(db, partition, b->payments, b->payment_count);
+    /* A payment confirmed then refunded by a cancel, a confirmation sent twice: in log order. */
+    for (size_t i = 0; i < b->payment_count; i++)
+        if (!write_effects(db, partition, &b->payments[i], 1))
             return false;
-    }
     return true;
 }

@@ -18,7 +18,9 @@
  * reservation paid and cancelled in one batch ends CANCELLED with its paid_at. */
 bool ft_wstore_mark_paid(PGconn *db, int32_t partition, const struct ft_batch *batch);
 
-/* Writes the batch's payment effects in log order, after its reservations exist. */
+/* Writes the batch's payment effects after its reservations exist: one statement per table
+ * for each kind when they touch distinct payments, one effect at a time in log order
+ * otherwise. Either way the same rows as writing them one by one. */
 bool ft_wstore_payment_effects(PGconn *db, int32_t partition, const struct ft_batch *batch);
 
 /* One statement of the batch's transaction; false (logged) unless it succeeded. */

@@ -103,6 +103,13 @@ def expire(schedule, reservation_id, ts):
     return {"v": 1, "type": "EXPIRE", "ts": ts, "scheduleId": schedule, "reservationId": reservation_id}
 
 
+def confirm_payment(user, schedule, reservation_id, ts, imp_uid, amount):
+    """The ingress's command for a payment PortOne confirmed (its order's merchant_uid made up)."""
+    return {"v": 1, "type": "CONFIRM_PAYMENT", "ts": ts, "scheduleId": schedule, "userId": user,
+            "reservationId": reservation_id, "impUid": imp_uid, "merchantUid": f"ft-{reservation_id}-test",
+            "amount": amount}
+
+
 def fresh_database():
     """Creates and migrates a database named after a random tag; returns (url, drop)."""
     name = "ft_pipeline_" + secrets.token_hex(4)
