@@ -17,7 +17,7 @@ import requests
 
 from ft_support import (JWT_SECRET, MAX_BODY, Account, Api, create_concert, create_venue,
                         describe, login, new_user, random_email)
-from databases import drop_database
+from databases import create_database, drop_database
 from service import SANITIZER_MARKS
 
 REQUIRED = ("FT_INGRESS_BIN", "FT_ADMIN_BIN", "FT_TEST_DATABASE_URL",
@@ -180,16 +180,10 @@ def topics():
 def database():
     """A fresh, migrated database, dropped afterwards; yields its URL."""
     import secrets
-    from psycopg2 import sql
     base = os.environ["FT_TEST_DATABASE_URL"]
     name = "ft_it_ingress_" + secrets.token_hex(4)
     admin_conn = psycopg2.connect(base)
     admin_conn.autocommit = True
-    with admin_conn.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = base.rsplit("/", 1)[0] + "/" + name
-    migrate = os.path.join(os.environ["FT_REPO_ROOT"], "deploy", "local", "migrate.sh")
-    subprocess.run([migrate, url], check=True, capture_output=True)
-    yield url
+    yield create_database(admin_conn, base, name)
     drop_database(admin_conn, name)
     admin_conn.close()

@@ -3,15 +3,13 @@ way the ingress produces them, workers started and killed, and database checks."
 import json
 import os
 import secrets
-import subprocess
 import time
 
 import jsonschema
 import psycopg2
-from psycopg2 import sql
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
-from databases import drop_database
+from databases import create_database, drop_database
 from request_token import new_request_token as new_token  # noqa: F401 (the tests import it from here)
 from service import Service
 
@@ -115,11 +113,7 @@ def fresh_database():
     name = "ft_pipeline_" + secrets.token_hex(4)
     admin = psycopg2.connect(DB_URL)
     admin.autocommit = True
-    with admin.cursor() as cur:
-        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = DB_URL.rsplit("/", 1)[0] + "/" + name
-    migrate = os.path.join(os.environ["FT_REPO_ROOT"], "deploy", "local", "migrate.sh")
-    subprocess.run([migrate, url], check=True, capture_output=True)
+    url = create_database(admin, DB_URL, name)
 
     def drop():
         drop_database(admin, name)

@@ -1,7 +1,21 @@
-"""Dropping a test's own database, shared by tests/integration, tests/pipeline and tests/browser."""
+"""A test's own database: made by tests/integration and tests/pipeline, dropped by those and by
+tests/browser."""
+import os
+import subprocess
 import time
 
 from psycopg2 import errors, sql
+
+
+def create_database(admin, base_url, name):
+    """CREATE DATABASE on the autocommit connection `admin`, migrated by deploy/local/migrate.sh
+    as the stack's is; returns its URL (base_url with the database's name in place of its own)."""
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = base_url.rsplit("/", 1)[0] + "/" + name
+    migrate = os.path.join(os.environ["FT_REPO_ROOT"], "deploy", "local", "migrate.sh")
+    subprocess.run([migrate, url], check=True, capture_output=True)
+    return url
 
 
 def drop_database(admin, name, seconds=10.0):
