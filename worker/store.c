@@ -33,6 +33,17 @@ bool ft_wstore_run(PGconn *db, const char *what, int32_t partition, const char *
     return ok;
 }
 
+bool ft_wstore_run_unnest(PGconn *db, int32_t partition, struct ft_columns *cols, size_t rows,
+                          const struct ft_wstore_unnest *statements, size_t count)
+{
+    const char *params[FT_COLUMNS_MAX];
+    bool ok = ft_columns_close(cols, params);
+    for (size_t i = 0; ok && rows > 0 && i < count; i++)
+        ok = ft_wstore_run(db, statements[i].what, partition, statements[i].sql, statements[i].columns, params);
+    ft_columns_free(cols);
+    return ok || rows == 0;
+}
+
 enum ft_worker_store_result ft_wstore_claim(PGconn *db, const char *topic, int32_t partition, int64_t *next_offset,
                                             int64_t *epoch)
 {
@@ -290,17 +301,14 @@ static bool end_reservations(PGconn *db, int32_t partition, const struct ft_batc
         ft_strbuf_printf(&cols.c[2], "%s%" PRId64, FT_COLUMN_SEP(n), e->at_ms);
         n++;
     }
-    const char *params[3];
-    bool encoded = ft_columns_close(&cols, params);
     /* Only a live reservation ends: the WHERE keeps a replayed batch from touching anything else. */
-    bool ok = n == 0 || (encoded &&
-                         ft_wstore_run(db, "end_reservations", partition,
-                             "UPDATE reservations r SET status = t.status, ended_at = to_timestamp(t.at / 1000.0)"
-                             " FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS t(id, status, at)"
-                             " WHERE r.id = t.id AND r.live",
-                             3, params));
-    ft_columns_free(&cols);
-    return ok;
+    const struct ft_wstore_unnest end = {
+        "end_reservations",
+        "UPDATE reservations r SET status = t.status, ended_at = to_timestamp(t.at / 1000.0)"
+        " FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS t(id, status, at) WHERE r.id = t.id AND r.live",
+        3
+    };
+    return ft_wstore_run_unnest(db, partition, &cols, n, &end, 1);
 }
 
 /* An instant in milliseconds as PostgreSQL reads timestamptz text: "2026-11-24 03:52:38.123+00". */

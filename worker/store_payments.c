@@ -5,7 +5,6 @@
 
 #include "decide.h"
 #include "i64map.h"
-#include "unnest_columns.h"
 
 bool ft_wstore_mark_paid(PGconn *db, int32_t partition, const struct ft_batch *b)
 {
@@ -20,17 +19,14 @@ bool ft_wstore_mark_paid(PGconn *db, int32_t partition, const struct ft_batch *b
         ft_strbuf_printf(&cols.c[1], "%s%" PRId64, FT_COLUMN_SEP(n), e->at_ms);
         n++;
     }
-    const char *params[2];
-    bool encoded = ft_columns_close(&cols, params);
     /* Touches nothing for a reservation of this batch: it is not inserted yet. */
-    bool ok = n == 0 || (encoded &&
-                         ft_wstore_run(db, "mark_paid", partition,
-                             "UPDATE reservations r SET status = 'PAID', paid_at = to_timestamp(t.at / 1000.0)"
-                             " FROM unnest($1::bigint[], $2::bigint[]) AS t(id, at)"
-                             " WHERE r.id = t.id AND r.status = 'HELD'",
-                             2, params));
-    ft_columns_free(&cols);
-    return ok;
+    const struct ft_wstore_unnest paid = {
+        "mark_paid",
+        "UPDATE reservations r SET status = 'PAID', paid_at = to_timestamp(t.at / 1000.0)"
+        " FROM unnest($1::bigint[], $2::bigint[]) AS t(id, at) WHERE r.id = t.id AND r.status = 'HELD'",
+        2
+    };
+    return ft_wstore_run_unnest(db, partition, &cols, n, &paid, 1);
 }
 
 /* The payments settled their holds. In a replay the ingress's order rows are not there: made here. */
@@ -49,22 +45,18 @@ static bool write_confirmed(PGconn *db, int32_t partition, const struct ft_payme
         ft_strbuf_printf(&cols.c[3], "%s%" PRId64, FT_COLUMN_SEP(n), e->payment.amount);
         n++;
     }
-    const char *params[4];
-    bool encoded = ft_columns_close(&cols, params);
-    bool ok = n == 0 || (encoded &&
-                         ft_wstore_run(db, "payment_paid", partition,
-                             "UPDATE payments p SET status = 'PAID', updated_at = now()"
-                             " FROM unnest($1::bigint[], $2::text[]) AS t(id, imp)"
-                             " WHERE p.reservation_id = t.id AND p.imp_uid = t.imp AND p.status = 'CONFIRMING'",
-                             2, params) &&
-                         ft_wstore_run(db, "payment_row", partition,
-                             "INSERT INTO payments (reservation_id, imp_uid, merchant_uid, amount, status)"
-                             " SELECT id, imp, m, a, 'PAID'"
-                             " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS t(id, imp, m, a)"
-                             " ON CONFLICT DO NOTHING",
-                             4, params));
-    ft_columns_free(&cols);
-    return ok;
+    const struct ft_wstore_unnest statements[] = {
+        { "payment_paid",
+          "UPDATE payments p SET status = 'PAID', updated_at = now()"
+          " FROM unnest($1::bigint[], $2::text[]) AS t(id, imp)"
+          " WHERE p.reservation_id = t.id AND p.imp_uid = t.imp AND p.status = 'CONFIRMING'",
+          2 },
+        { "payment_row",
+          "INSERT INTO payments (reservation_id, imp_uid, merchant_uid, amount, status) SELECT id, imp, m, a, 'PAID'"
+          " FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bigint[]) AS t(id, imp, m, a) ON CONFLICT DO NOTHING",
+          4 },
+    };
+    return ft_wstore_run_unnest(db, partition, &cols, n, statements, 2);
 }
 
 /* The owners cancelled paid reservations: the payments that paid them are refunded. */
@@ -82,22 +74,19 @@ static bool write_refunds_of_paid(PGconn *db, int32_t partition, const struct ft
         ft_columns_put_text(&cols, 1, n == 0, e->reason);
         n++;
     }
-    const char *params[2];
-    bool encoded = ft_columns_close(&cols, params);
-    bool ok = n == 0 || (encoded &&
-                         ft_wstore_run(db, "refund_paid_due", partition,
-                             "INSERT INTO refunds (imp_uid, merchant_uid, reservation_id, amount, reason, decided_by)"
-                             " SELECT p.imp_uid, p.merchant_uid, p.reservation_id, p.amount, t.reason, 'LOG'"
-                             " FROM unnest($1::bigint[], $2::text[]) AS t(id, reason)"
-                             " JOIN payments p ON p.reservation_id = t.id AND p.status = 'PAID'"
-                             " ON CONFLICT (imp_uid) DO NOTHING",
-                             2, params) &&
-                         ft_wstore_run(db, "payment_paid_refund_due", partition,
-                             "UPDATE payments p SET status = 'REFUND_DUE', updated_at = now()"
-                             " FROM unnest($1::bigint[]) AS t(id) WHERE p.reservation_id = t.id AND p.status = 'PAID'",
-                             1, params));
-    ft_columns_free(&cols);
-    return ok;
+    const struct ft_wstore_unnest statements[] = {
+        { "refund_paid_due",
+          "INSERT INTO refunds (imp_uid, merchant_uid, reservation_id, amount, reason, decided_by)"
+          " SELECT p.imp_uid, p.merchant_uid, p.reservation_id, p.amount, t.reason, 'LOG'"
+          " FROM unnest($1::bigint[], $2::text[]) AS t(id, reason)"
+          " JOIN payments p ON p.reservation_id = t.id AND p.status = 'PAID' ON CONFLICT (imp_uid) DO NOTHING",
+          2 },
+        { "payment_paid_refund_due",
+          "UPDATE payments p SET status = 'REFUND_DUE', updated_at = now()"
+          " FROM unnest($1::bigint[]) AS t(id) WHERE p.reservation_id = t.id AND p.status = 'PAID'",
+          1 },
+    };
+    return ft_wstore_run_unnest(db, partition, &cols, n, statements, 2);
 }
 
 /* Payments the log refused: refunded in full. A second refusal of one adds nothing. */
@@ -117,22 +106,19 @@ static bool write_refunds(PGconn *db, int32_t partition, const struct ft_payment
         ft_columns_put_text(&cols, 4, n == 0, e->reason);
         n++;
     }
-    const char *params[5];
-    bool encoded = ft_columns_close(&cols, params);
-    bool ok = n == 0 || (encoded &&
-                         ft_wstore_run(db, "refund_due", partition,
-                             "INSERT INTO refunds (imp_uid, merchant_uid, reservation_id, amount, reason, decided_by)"
-                             " SELECT imp, m, id, a, reason, 'LOG'"
-                             " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[])"
-                             " AS t(imp, m, id, a, reason)"
-                             " ON CONFLICT (imp_uid) DO NOTHING",
-                             5, params) &&
-                         ft_wstore_run(db, "payment_refund_due", partition,
-                             "UPDATE payments p SET status = 'REFUND_DUE', updated_at = now()"
-                             " FROM unnest($1::text[]) AS t(imp) WHERE p.imp_uid = t.imp AND p.status = 'CONFIRMING'",
-                             1, params));
-    ft_columns_free(&cols);
-    return ok;
+    const struct ft_wstore_unnest statements[] = {
+        { "refund_due",
+          "INSERT INTO refunds (imp_uid, merchant_uid, reservation_id, amount, reason, decided_by)"
+          " SELECT imp, m, id, a, reason, 'LOG'"
+          " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::text[]) AS t(imp, m, id, a, reason)"
+          " ON CONFLICT (imp_uid) DO NOTHING",
+          5 },
+        { "payment_refund_due",
+          "UPDATE payments p SET status = 'REFUND_DUE', updated_at = now()"
+          " FROM unnest($1::text[]) AS t(imp) WHERE p.imp_uid = t.imp AND p.status = 'CONFIRMING'",
+          1 },
+    };
+    return ft_wstore_run_unnest(db, partition, &cols, n, statements, 2);
 }
 
 static bool write_effects(PGconn *db, int32_t partition, const struct ft_payment_effect *effects, size_t count)

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "batch.h"
+#include "unnest_columns.h"
 
 /* Marks PAID the reservations of earlier batches that this batch's payments settled
  * (those made in this batch are inserted PAID). Runs before the batch's ends, so that a
@@ -26,5 +27,16 @@ bool ft_wstore_payment_effects(PGconn *db, int32_t partition, const struct ft_ba
 /* One statement of the batch's transaction; false (logged) unless it succeeded. */
 bool ft_wstore_run(PGconn *db, const char *what, int32_t partition, const char *sql, int nparams,
                    const char *const *params);
+
+/* A statement over unnest() of the first `columns` columns. */
+struct ft_wstore_unnest {
+    const char *what, *sql;
+    int columns;
+};
+
+/* Closes cols and runs the statements in order with them, unless no row was added (rows
+ * 0); frees cols either way. False (logged) when one failed or cols ran out of memory. */
+bool ft_wstore_run_unnest(PGconn *db, int32_t partition, struct ft_columns *cols, size_t rows,
+                          const struct ft_wstore_unnest *statements, size_t count);
 
 #endif
