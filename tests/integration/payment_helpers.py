@@ -71,15 +71,21 @@ class Stack:
         self.tmp, self.topics, self.database = str(tmp_path), topics, database
         self.portone = PortOne()
         self.processes = []
-        self.ingress = self._keep(Ingress(self.tmp, FT_TOPIC_COMMANDS=topics.commands,
-                                          FT_TOPIC_OUTCOMES=topics.outcomes, FT_DATABASE_URL=database,
-                                          FT_HOLD_SECONDS=str(hold_seconds), FT_PORTONE_BASE_URL=self.portone.url,
-                                          FT_PORTONE_IMP_KEY=IMP_KEY, FT_PORTONE_IMP_SECRET=IMP_SECRET,
-                                          FT_PORTONE_TIMEOUT_MS="2000", **ingress_settings))
-        self.start_worker()
-        self.start_expirer()
-        self.schedule = admin_and_schedule(self.ingress, database, rows)
-        self.api = self.ingress.api
+        try:
+            self.ingress = self._keep(Ingress(self.tmp, FT_TOPIC_COMMANDS=topics.commands,
+                                              FT_TOPIC_OUTCOMES=topics.outcomes, FT_DATABASE_URL=database,
+                                              FT_HOLD_SECONDS=str(hold_seconds), FT_PORTONE_BASE_URL=self.portone.url,
+                                              FT_PORTONE_IMP_KEY=IMP_KEY, FT_PORTONE_IMP_SECRET=IMP_SECRET,
+                                              FT_PORTONE_TIMEOUT_MS="2000", **ingress_settings))
+            self.start_worker()
+            self.start_expirer()
+            self.schedule = admin_and_schedule(self.ingress, database, rows)
+            self.api = self.ingress.api
+        except BaseException:
+            # What started is stopped: a PortOne imitation left running kept the test
+            # run's output pipe open after a failed start.
+            self.stop()
+            raise
 
     def _keep(self, process):
         self.processes.append(process)

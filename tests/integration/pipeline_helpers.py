@@ -12,9 +12,10 @@ import time
 
 import requests
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
 
 from ft_support import JWT_SECRET, MAX_BODY, Api
+from kafka_topics import create_topics
 from service import SANITIZER_MARKS
 
 BROKERS = os.environ["FT_KAFKA_BROKERS"]
@@ -76,9 +77,7 @@ class TopicPair:
         self.outcomes = f"ft.it.ingress.outcomes.{suffix}"
         self.partitions = partitions
         self.admin = AdminClient({"bootstrap.servers": BROKERS})
-        futures = self.admin.create_topics([NewTopic(t, partitions, 1) for t in (self.commands, self.outcomes)])
-        for future in futures.values():
-            future.result(timeout=30)
+        create_topics(self.admin, [self.commands, self.outcomes], partitions)
         self.producer = Producer({"bootstrap.servers": BROKERS, "enable.idempotence": True})
 
     def publish(self, partition, key, doc):

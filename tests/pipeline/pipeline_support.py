@@ -8,8 +8,9 @@ import time
 import jsonschema
 import psycopg2
 from confluent_kafka import Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
 from databases import create_database, drop_database
+from kafka_topics import create_topics
 from request_token import new_request_token as new_token  # noqa: F401 (the tests import it from here)
 from service import Service
 
@@ -37,9 +38,7 @@ class Topics:
         self.group = f"ft.it.workers.{suffix}"
         self.partitions = partitions
         admin = AdminClient({"bootstrap.servers": BROKERS})
-        futures = admin.create_topics([NewTopic(t, partitions, 1) for t in (self.commands, self.outcomes)])
-        for future in futures.values():
-            future.result(timeout=30)
+        create_topics(admin, [self.commands, self.outcomes], partitions)
         self.producer = Producer({"bootstrap.servers": BROKERS, "enable.idempotence": True, "linger.ms": 5})
 
     def send(self, cmd):
