@@ -1,7 +1,8 @@
 import os
 import sys
 
-# The helpers both test folders share (tests/support/: service.py, request_token.py, databases.py).
+# The helpers both test folders share (tests/support/: service.py, request_token.py, databases.py,
+# kafka_topics.py).
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "support"))
 
 import pytest
