@@ -40,6 +40,27 @@ def cpu_ticks():
     return ticks
 
 
+def thread_ticks(pid, prefixes):
+    """user + system ticks of those threads of process pid whose names start with one of
+    prefixes (Linux cuts a thread's name at 15 characters: "C2 CompilerThre"); None when
+    the process is gone."""
+    total = 0
+    try:
+        threads = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return None
+    for tid in threads:
+        try:
+            with open(f"/proc/{pid}/task/{tid}/stat", encoding="ascii", errors="replace") as f:
+                head, tail = f.read().rsplit(")", 1)
+        except OSError:
+            continue  # the thread ended meanwhile
+        if head.split("(", 1)[1].startswith(prefixes):
+            fields = tail.split()
+            total += int(fields[11]) + int(fields[12])
+    return total
+
+
 def ticks_by_group(before, after, names):
     """The ticks each group spent between two cpu_ticks() readings. `names` holds each
     pid's group, read once: a process that has ended by now keeps the name it had."""
