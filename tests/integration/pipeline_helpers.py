@@ -11,11 +11,11 @@ import subprocess
 import time
 
 import requests
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 
 from ft_support import JWT_SECRET, MAX_BODY, Api
-from kafka_topics import create_topics
+from kafka_topics import create_topics, delete_topics
 from service import SANITIZER_MARKS
 
 BROKERS = os.environ["FT_KAFKA_BROKERS"]
@@ -99,11 +99,7 @@ class TopicPair:
         self.publish(partition, token, doc)
 
     def delete(self):
-        try:
-            for future in self.admin.delete_topics([self.commands, self.outcomes]).values():
-                future.result(timeout=30)
-        except KafkaException:
-            pass
+        delete_topics(self.admin, [self.commands, self.outcomes])
 
 
 class Ingress:

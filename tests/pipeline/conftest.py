@@ -29,8 +29,12 @@ def db():
 
 @pytest.fixture
 def topics():
+    """A fresh commands/outcomes pair, deleted afterwards: each pair costs the broker its
+    partitions for as long as it lives, and a development broker lives long."""
     from pipeline_support import Topics
-    return Topics()
+    pair = Topics()
+    yield pair
+    pair.delete()
 
 
 @pytest.fixture

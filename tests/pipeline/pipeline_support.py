@@ -10,7 +10,7 @@ import psycopg2
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from databases import create_database, drop_database
-from kafka_topics import create_topics
+from kafka_topics import create_topics, delete_topics
 from request_token import new_request_token as new_token  # noqa: F401 (the tests import it from here)
 from service import Service
 
@@ -40,6 +40,11 @@ class Topics:
         admin = AdminClient({"bootstrap.servers": BROKERS})
         create_topics(admin, [self.commands, self.outcomes], partitions)
         self.producer = Producer({"bootstrap.servers": BROKERS, "enable.idempotence": True, "linger.ms": 5})
+
+    def delete(self):
+        """Deletes both topics; a topic that could not be deleted is only left behind."""
+        self.producer.flush(10)
+        delete_topics(AdminClient({"bootstrap.servers": BROKERS}), [self.commands, self.outcomes])
 
     def send(self, cmd):
         """Produces one command to its schedule's partition; returns the command."""

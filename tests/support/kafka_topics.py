@@ -1,4 +1,4 @@
-"""A test's own Kafka topics, created and then waited for.
+"""A test's own Kafka topics, created and then waited for, and deleted at its end.
 
 CreateTopics answers once the controller has the topics; the broker's metadata can list
 them a moment later. Right after the broker started, an ingress started in that moment
@@ -6,6 +6,7 @@ was told its outcomes topic did not exist and refused to start. So creating wait
 the metadata shows every topic with a leader for each partition."""
 import time
 
+from confluent_kafka import KafkaException
 from confluent_kafka.admin import NewTopic
 
 
@@ -25,3 +26,13 @@ def create_topics(admin, names, partitions, timeout=30.0):
             return
         assert time.monotonic() < deadline, f"topics created but not in the broker's metadata: {missing}"
         time.sleep(0.05)
+
+
+def delete_topics(admin, names, timeout=30.0):
+    """Deletes the topics; one that cannot be deleted is left behind (it costs the broker
+    its partitions, nothing else)."""
+    try:
+        for future in admin.delete_topics(list(names)).values():
+            future.result(timeout=timeout)
+    except KafkaException:
+        pass
