@@ -20,9 +20,12 @@ import time
 
 import psycopg2
 from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
+from kafka_topics import create_topics, delete_topics  # noqa: E402 (the tests' helpers, found through ROOT)
+
 BROKERS = os.environ.get("FT_KAFKA_BROKERS", "127.0.0.1:29092")
 ADMIN_URL = os.environ.get("FT_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:25432/postgres")
 BASE_URL = ADMIN_URL.rsplit("/", 1)[0]
@@ -85,18 +88,9 @@ def produce(topic, count, schedules, first_seats, users):
     assert producer.flush(120) == 0
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--commands", type=int, default=500000)
-    parser.add_argument("--schedules", type=int, default=10)
-    parser.add_argument("--users", type=int, default=100000)
-    parser.add_argument("--runs", type=int, default=3)
-    args = parser.parse_args()
-    tag = secrets.token_hex(3)
-    topic = f"ft.bench.commands.{tag}"
-    admin = AdminClient({"bootstrap.servers": BROKERS})
-    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
-    catalog_url = fresh_db(f"ft_bench_{tag}_catalog")
+def replay_runs(args, tag, topic, catalog_url):
+    """Produces the commands, then replays them args.runs times, each into a copy of the
+    catalog database; the replay rates (commands/s) and the whole processes' rates."""
     schedules, first_seats = load_catalog(catalog_url, args.schedules, args.users)
     started = time.monotonic()
     produce(topic, args.commands, schedules, first_seats, args.users)
@@ -125,11 +119,32 @@ def main():
         print(f"run {run + 1}: replay {replay_seconds:.2f}s, {rates[-1]:,.0f} commands/s; digest {digest_seconds:.2f}s; "
               f"wall {seconds:.2f}s, {wall_rates[-1]:,.0f} commands/s; {held} holds", file=sys.stderr)
         sql(ADMIN_URL, f'DROP DATABASE "ft_bench_{tag}_{run}" WITH (FORCE)')
-    if os.environ.get("FT_BENCH_KEEP"):
-        print(f"kept: database ft_bench_{tag}_catalog, topic {topic}", file=sys.stderr)
-    else:
-        sql(ADMIN_URL, f'DROP DATABASE "ft_bench_{tag}_catalog" WITH (FORCE)')
-        admin.delete_topics([topic])[topic].result(30)
+    return rates, wall_rates
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--commands", type=int, default=500000)
+    parser.add_argument("--schedules", type=int, default=10)
+    parser.add_argument("--users", type=int, default=100000)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    tag = secrets.token_hex(3)
+    topic = f"ft.bench.commands.{tag}"
+    admin = AdminClient({"bootstrap.servers": BROKERS})
+    # A run that fails or is interrupted drops what it made all the same (FT_BENCH_KEEP keeps it).
+    try:
+        create_topics(admin, [topic], 1)
+        catalog_url = fresh_db(f"ft_bench_{tag}_catalog")
+        rates, wall_rates = replay_runs(args, tag, topic, catalog_url)
+    finally:
+        if os.environ.get("FT_BENCH_KEEP"):
+            print(f"kept: database ft_bench_{tag}_catalog, topic {topic}", file=sys.stderr)
+        else:
+            for run in range(args.runs):
+                sql(ADMIN_URL, f'DROP DATABASE IF EXISTS "ft_bench_{tag}_{run}" WITH (FORCE)')
+            sql(ADMIN_URL, f'DROP DATABASE IF EXISTS "ft_bench_{tag}_catalog" WITH (FORCE)')
+            delete_topics(admin, [topic])
     print(json.dumps({"commands": args.commands, "runs": args.runs, "median_commands_per_s": round(statistics.median(rates)),
                       "min": round(min(rates)), "max": round(max(rates)),
                       "median_wall_commands_per_s": round(statistics.median(wall_rates))}))
