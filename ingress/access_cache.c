@@ -8,6 +8,7 @@
 #include <string.h>
 
 #define STRIPES 64
+#define WAYS 4 /* places a token may take: those of its set */
 #define HASH_BYTES crypto_shorthash_siphashx24_BYTES
 
 struct slot {
@@ -17,7 +18,7 @@ struct slot {
 };
 
 struct ft_access_cache {
-    size_t mask;
+    size_t set_mask; /* sets - 1; a set is WAYS consecutive slots */
     unsigned char key[crypto_shorthash_siphashx24_KEYBYTES];
     pthread_mutex_t locks[STRIPES];
     atomic_uint_fast64_t hits, misses;
@@ -26,13 +27,13 @@ struct ft_access_cache {
 
 struct ft_access_cache *ft_access_cache_new(size_t slots)
 {
-    size_t size = 64;
+    size_t size = WAYS;
     while (size < slots && size < ((size_t)1 << 30))
         size <<= 1;
     struct ft_access_cache *cache = calloc(1, sizeof *cache + size * sizeof(struct slot));
     if (cache == NULL)
         return NULL;
-    cache->mask = size - 1;
+    cache->set_mask = size / WAYS - 1;
     randombytes_buf(cache->key, sizeof cache->key);
     for (size_t i = 0; i < STRIPES; i++)
         pthread_mutex_init(&cache->locks[i], NULL);
@@ -48,6 +49,30 @@ void ft_access_cache_free(struct ft_access_cache *cache)
     free(cache);
 }
 
+/* The way of a set that holds hash, or NULL. Lock held. */
+static const struct slot *find_way(const struct slot *ways, const unsigned char *hash)
+{
+    for (int i = 0; i < WAYS; i++)
+        if (ways[i].used && memcmp(ways[i].hash, hash, HASH_BYTES) == 0)
+            return &ways[i];
+    return NULL;
+}
+
+/* Where a token just verified goes: its own way (a token verified again after expiring
+ * from the cache), else an empty one, else the one whose claims expire first. Tokens are
+ * issued for the same time, so that is the one issued longest ago. Lock held. */
+static struct slot *way_for(struct slot *ways, const unsigned char *hash)
+{
+    struct slot *place = &ways[0];
+    for (int i = 0; i < WAYS; i++) {
+        if (!ways[i].used || memcmp(ways[i].hash, hash, HASH_BYTES) == 0)
+            return &ways[i];
+        if (ways[i].claims.expires_at < place->claims.expires_at)
+            place = &ways[i];
+    }
+    return place;
+}
+
 enum ft_token_result ft_access_cache_verify(struct ft_access_cache *cache, const char *secret, const char *token,
                                             time_t now, struct ft_token_claims *claims)
 {
@@ -58,14 +83,15 @@ enum ft_token_result ft_access_cache_verify(struct ft_access_cache *cache, const
     crypto_shorthash_siphashx24(hash, (const unsigned char *)token, len, cache->key);
     uint64_t where;
     memcpy(&where, hash, sizeof where);
-    size_t index = (size_t)where & cache->mask;
-    struct slot *slot = &cache->slots[index];
-    pthread_mutex_t *lock = &cache->locks[index % STRIPES];
+    size_t set = (size_t)where & cache->set_mask;
+    struct slot *ways = &cache->slots[set * WAYS];
+    pthread_mutex_t *lock = &cache->locks[set % STRIPES];
 
     pthread_mutex_lock(lock);
-    bool hit = slot->used && memcmp(slot->hash, hash, sizeof hash) == 0 && slot->claims.expires_at > now;
+    const struct slot *found = find_way(ways, hash);
+    bool hit = found != NULL && found->claims.expires_at > now;
     if (hit)
-        *claims = slot->claims;
+        *claims = found->claims;
     pthread_mutex_unlock(lock);
     if (hit) {
         atomic_fetch_add_explicit(&cache->hits, 1, memory_order_relaxed);
@@ -76,9 +102,10 @@ enum ft_token_result ft_access_cache_verify(struct ft_access_cache *cache, const
     enum ft_token_result result = ft_token_verify(secret, token, now, claims);
     if (result == FT_TOKEN_OK) {
         pthread_mutex_lock(lock);
-        memcpy(slot->hash, hash, sizeof hash);
-        slot->claims = *claims;
-        slot->used = true;
+        struct slot *place = way_for(ways, hash);
+        memcpy(place->hash, hash, sizeof hash);
+        place->claims = *claims;
+        place->used = true;
         pthread_mutex_unlock(lock);
     }
     return result;
@@ -91,5 +118,5 @@ void ft_access_cache_stats(struct ft_access_cache *cache, struct ft_access_cache
         return;
     out->hits = atomic_load_explicit(&cache->hits, memory_order_relaxed);
     out->misses = atomic_load_explicit(&cache->misses, memory_order_relaxed);
-    out->bytes = sizeof *cache + (cache->mask + 1) * sizeof(struct slot);
+    out->bytes = sizeof *cache + (cache->set_mask + 1) * WAYS * sizeof(struct slot);
 }

@@ -27,9 +27,10 @@ struct ft_app {
 /* How stale a seat map may be: holds and sales show well within a second. */
 #define FT_SEAT_MAP_TTL_MS 250
 
-/* Access tokens remembered as verified: more than the buyers who poll at one time in an
- * on-sale of a large hall; a buyer beyond that is verified again. 56 bytes each. */
-#define FT_ACCESS_CACHE_SLOTS 65536
+/* Access tokens remembered as verified, 56 bytes each (14.7 MB): for an on-sale of a
+ * hundred thousand buyers at once, 1.5 per set of four places on average, so that few
+ * sets overflow; a buyer beyond that is verified again. */
+#define FT_ACCESS_CACHE_SLOTS 262144
 
 /* How long a handler waits for a free PostgreSQL connection before answering 503. */
 #define FT_DB_ACQUIRE_MS 2000

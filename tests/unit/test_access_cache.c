@@ -102,6 +102,55 @@ Test(access_cache, a_token_whose_slot_was_taken_is_verified_again)
     ft_access_cache_free(cache);
 }
 
+/* A cache of four places is one set: any four tokens are kept side by side, whatever
+ * their hashes (direct-mapped, four tokens in four places share one most of the time). */
+Test(access_cache, four_tokens_of_one_set_are_all_kept)
+{
+    struct ft_access_cache *cache = ft_access_cache_new(4);
+    char *tokens[4];
+    struct ft_token_claims claims;
+    for (int i = 0; i < 4; i++) {
+        tokens[i] = ft_token_issue(SECRET, 10 + i, FT_ROLE_USER, NOW, 3600);
+        cr_assert_eq(ft_access_cache_verify(cache, SECRET, tokens[i], NOW, &claims), FT_TOKEN_OK);
+    }
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(ft_access_cache_verify(cache, SECRET, tokens[i], NOW, &claims), FT_TOKEN_OK);
+        cr_expect_eq(claims.user_id, 10 + i);
+        free(tokens[i]);
+    }
+    struct ft_access_cache_stats stats = stats_of(cache);
+    cr_expect_eq(stats.misses, 4);
+    cr_expect_eq(stats.hits, 4);
+    cr_expect_lt(stats.bytes, 64 * 48, "four places, not the 64 of a minimum");
+    ft_access_cache_free(cache);
+}
+
+/* A fifth token takes the place of the one whose claims expire first. */
+Test(access_cache, a_full_set_gives_way_to_the_token_that_expires_first)
+{
+    struct ft_access_cache *cache = ft_access_cache_new(4);
+    char *tokens[5];
+    struct ft_token_claims claims;
+    const int ttl[5] = { 300, 100, 400, 200, 500 }; /* tokens[1] expires first */
+    for (int i = 0; i < 5; i++) {
+        tokens[i] = ft_token_issue(SECRET, 20 + i, FT_ROLE_USER, NOW, ttl[i]);
+        cr_assert_eq(ft_access_cache_verify(cache, SECRET, tokens[i], NOW, &claims), FT_TOKEN_OK);
+    }
+    const int kept[4] = { 0, 2, 3, 4 };
+    for (int k = 0; k < 4; k++) {
+        cr_assert_eq(ft_access_cache_verify(cache, SECRET, tokens[kept[k]], NOW, &claims), FT_TOKEN_OK);
+        cr_expect_eq(claims.user_id, 20 + kept[k]);
+    }
+    cr_expect_eq(stats_of(cache).hits, 4);
+    cr_expect_eq(stats_of(cache).misses, 5);
+    cr_assert_eq(ft_access_cache_verify(cache, SECRET, tokens[1], NOW, &claims), FT_TOKEN_OK);
+    cr_expect_eq(claims.user_id, 21);
+    cr_expect_eq(stats_of(cache).misses, 6, "the token that expires first was pushed out and verified again");
+    for (int i = 0; i < 5; i++)
+        free(tokens[i]);
+    ft_access_cache_free(cache);
+}
+
 Test(access_cache, refusals_and_a_missing_cache_behave_as_ft_token_verify)
 {
     struct ft_token_claims claims;
