@@ -16,7 +16,7 @@ help:
 	@echo "             (CTEST_ARGS='-R name' to pick tests)"
 	@echo "make clean   make down, then delete build/ and .state/ (database, Kafka data, secrets)"
 	@echo "make deps    install the Debian packages that are missing"
-	@echo "make bench   the on-sale benchmark and its yardsticks, one table (about 2 min;"
+	@echo "make bench   the on-sale benchmark and its yardsticks, one table (3-5 min;"
 	@echo "             FULL=1: three rounds, medians). Stops the services of make up first"
 
 deps:

@@ -58,8 +58,8 @@ static const struct slot *find_way(const struct slot *ways, const unsigned char 
     return NULL;
 }
 
-/* Where a token just verified goes: its own way (a token verified again after expiring
- * from the cache), else an empty one, else the one whose claims expire first. Tokens are
+/* Where a token just verified goes: its own way (another thread verified it meanwhile),
+ * else an empty one, else the one whose claims expire first. Tokens are
  * issued for the same time, so that is the one issued longest ago. Lock held. */
 static struct slot *way_for(struct slot *ways, const unsigned char *hash)
 {
