@@ -25,7 +25,8 @@ In one run, on the same machine and the same PostgreSQL, one after the other:
     cost what PortOne would run elsewhere);
   - the CPU each group of processes (load generator included) used per decided request in
     the run where nobody pays: where the two cores go, against the budget that 4 × the
-    baseline would leave;
+    baseline would leave; and each group's share of a core in the paying open loop, where
+    the payments' work shows beside the holds';
   - peak RSS (VmHWM) of the three services, and bench/check_invariants.py.
 Holds last FT_BENCH_HOLD_SECONDS (3,600), longer than the run, so that no on-sale is
 measured together with an earlier one's expiries.
@@ -382,7 +383,7 @@ def worker_replay(commands, runs):
 WRK_LINES = os.path.join(ROOT, "bench", "wrk_lines.lua")  # also used by onsale_http.py
 
 
-CPU_GROUPS = ("loadgen", "ingress", "kafka", "postgres", "worker", "other")
+CPU_GROUPS = ("loadgen", "ingress", "kafka", "postgres", "worker", "portone", "other")
 
 
 def loadgen(tmp, name, schedules, users, first_user, portone, pay_fraction, extra, cpu=False):
@@ -489,7 +490,7 @@ def onsale_round(tmp, index, schedule_sets, users, first_user, seconds, portone)
     before = reserve_histogram()
     opened, s2, t2 = loadgen(tmp, f"open-{index}", schedule_sets[2], users, first_user, portone, PAY_FRACTION,
                              ["--rate", str(rate), "--requests", str(int(rate * seconds)), "--deadline",
-                              str(seconds + 60), "--seed", str(index + 101)])
+                              str(seconds + 60), "--seed", str(index + 101)], cpu=True)
     opened["ingress_p99_bound_ms"] = ingress_p99_bound_ms(before, reserve_histogram())
     polls = wrk(BASE, max(5, seconds // 2), CONCURRENCY, WRK_LINES, [t0, "poll"])
     log(f"polls (wrk): {polls['per_s']:.0f}/s, non-2xx {polls['non_2xx']}")
@@ -620,6 +621,9 @@ def table(r, invariants):
         f"{' / '.join(fmt(r.get(f'cpu_us_{g}')) for g in CPU_GROUPS)} = {fmt(r.get('cpu_us_total'))} | "
         f"≤ {fmt(2e6 / (4 * r['baseline_holds_per_s']) if r['baseline_holds_per_s'] else None)} for 4 × baseline "
         f"on 2 cores | |",
+        f"| CPU during the paying open loop from its T0, % of one core ({' / '.join(CPU_GROUPS)}) | "
+        f"{' / '.join(fmt(r.get(f'open_cpu_{g}')) for g in CPU_GROUPS)} = {fmt(r.get('open_cpu_total'))} "
+        f"of 200 | | |",
         f"| peak RSS ingress / worker / expirer | {' / '.join(fmt(v / 1024 if v else None, 1) for v in r['rss_kb'])} "
         f"MB | | |",
         f"| payments, both paying runs ({PAY_FRACTION:.0%} of holds; {BAD_PAY_FRACTION:.0%} of those 1,000 won short): "
@@ -709,6 +713,9 @@ def main():
                 results["holds_decided_per_s"].append(got["holds"]["decided_per_s"])
                 for group, us in got["holds"]["cpu_us_per_decided"].items():
                     results.setdefault(f"cpu_us_{group}", []).append(us)
+                # The paying open loop's CPU as shares of a core: what its payments cost beside the holds.
+                for group, us in got["open"]["cpu_us_per_decided"].items():
+                    results.setdefault(f"open_cpu_{group}", []).append(us * got["open"]["decided_per_s"] / 1e4)
                 results["accepted_per_s"].append(got["closed"]["accepted_per_s"])
                 results["decided_per_s"].append(got["closed"]["decided_per_s"])
                 results["poll_per_s"].append(got["closed"]["poll_per_s"])
