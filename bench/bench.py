@@ -118,13 +118,14 @@ def run(command, **kwargs):
 
 # --- services -------------------------------------------------------------------------------
 
-def service_pid(name):
-    """The pid in .state/run/NAME.pid when it names a live ft-NAME (as stack.sh checks)."""
+def service_pid(name, marker=None):
+    """The pid in .state/run/NAME.pid when it names a live process whose command line holds
+    `marker` (ft-NAME unless given), as stack.sh checks; else None."""
     try:
         with open(os.path.join(STATE, "run", f"{name}.pid"), encoding="utf-8") as f:
             pid = int(f.read().strip())
         with open(f"/proc/{pid}/cmdline", "rb") as f:
-            if f"ft-{name}".encode() in f.read():
+            if (marker or f"ft-{name}").encode() in f.read():
                 return pid
     except (OSError, ValueError):
         pass
@@ -506,17 +507,6 @@ WARM_UP_STEP_S, WARM_UP_MAX_S, JIT_QUIET = 10, 120, 0.05
 JIT_THREADS = ("C1 CompilerThre", "C2 CompilerThre")
 
 
-def kafka_pid():
-    """The local broker's pid (.state/run/kafka.pid, when it names Kafka's JVM), else None."""
-    try:
-        with open(os.path.join(STATE, "run", "kafka.pid"), encoding="utf-8") as f:
-            pid = int(f.read().strip())
-        with open(f"/proc/{pid}/cmdline", "rb") as f:
-            return pid if b"kafka.Kafka" in f.read() else None
-    except (OSError, ValueError):
-        return None
-
-
 def warm_up(tmp, schedules, users, first_user, seconds, portone):
     """Unmeasured on-sales before the first round, on schedules of their own (sold out after
     the first step: the later steps' requests are decided SOLD_OUT or SEAT_TAKEN, through
@@ -526,7 +516,7 @@ def warm_up(tmp, schedules, users, first_user, seconds, portone):
     rate went from 4,984 to 5,143 to 6,593 per s: time that a broker in service spent long
     ago. So the warm-up goes on until the compiler is quiet. The invariants are checked on
     its tokens too."""
-    pid = kafka_pid()
+    pid = service_pid("kafka", "kafka.Kafka")  # the local broker's JVM
     summaries, token_files, spent, share = [], [], 0, None
     while True:
         before, started = thread_ticks(pid, JIT_THREADS) if pid else None, time.monotonic()

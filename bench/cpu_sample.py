@@ -26,15 +26,22 @@ def group_of(pid):
     return next((name for key, name in GROUPS if key in command), "other")
 
 
+def read_stat(path):
+    """(name, user + system ticks) of a /proc/.../stat file; the name may hold spaces and
+    parentheses, so the fields are counted from its last ")"."""
+    with open(path, encoding="ascii", errors="replace") as f:
+        head, tail = f.read().rsplit(")", 1)
+    fields = tail.split()
+    return head.split("(", 1)[1], int(fields[11]) + int(fields[12])
+
+
 def cpu_ticks():
     """user + system ticks of every process now."""
     ticks = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
-                    fields = f.read().rsplit(")", 1)[1].split()
-                ticks[int(entry)] = int(fields[11]) + int(fields[12])
+                ticks[int(entry)] = read_stat(f"/proc/{entry}/stat")[1]
             except (OSError, IndexError, ValueError):
                 pass
     return ticks
@@ -51,13 +58,11 @@ def thread_ticks(pid, prefixes):
         return None
     for tid in threads:
         try:
-            with open(f"/proc/{pid}/task/{tid}/stat", encoding="ascii", errors="replace") as f:
-                head, tail = f.read().rsplit(")", 1)
+            name, ticks = read_stat(f"/proc/{pid}/task/{tid}/stat")
         except OSError:
             continue  # the thread ended meanwhile
-        if head.split("(", 1)[1].startswith(prefixes):
-            fields = tail.split()
-            total += int(fields[11]) + int(fields[12])
+        if name.startswith(prefixes):
+            total += ticks
     return total
 
 

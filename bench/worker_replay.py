@@ -24,7 +24,9 @@ from confluent_kafka.admin import AdminClient
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "support"))
-from kafka_topics import create_topics, delete_topics  # noqa: E402 (the tests' helpers, found through ROOT)
+os.environ.setdefault("FT_REPO_ROOT", ROOT)  # where databases.create_database finds migrate.sh
+from databases import create_database, drop_database  # noqa: E402 (the tests' helpers, found through ROOT)
+from kafka_topics import create_topics, delete_topics  # noqa: E402
 
 BROKERS = os.environ.get("FT_KAFKA_BROKERS", "127.0.0.1:29092")
 ADMIN_URL = os.environ.get("FT_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:25432/postgres")
@@ -42,12 +44,6 @@ def sql(url, statement, *args):
     return rows
 
 
-def fresh_db(name):
-    sql(ADMIN_URL, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    sql(ADMIN_URL, f'CREATE DATABASE "{name}"')
-    url = f"{BASE_URL}/{name}"
-    subprocess.run([os.path.join(ROOT, "deploy", "local", "migrate.sh"), url], check=True, capture_output=True)
-    return url
 
 
 def load_catalog(url, schedules, users):
@@ -133,18 +129,20 @@ def main():
     topic = f"ft.bench.commands.{tag}"
     admin = AdminClient({"bootstrap.servers": BROKERS})
     # A run that fails or is interrupted drops what it made all the same (FT_BENCH_KEEP keeps it).
+    pg = psycopg2.connect(ADMIN_URL)
+    pg.autocommit = True
     try:
         create_topics(admin, [topic], 1)
-        catalog_url = fresh_db(f"ft_bench_{tag}_catalog")
+        catalog_url = create_database(pg, ADMIN_URL, f"ft_bench_{tag}_catalog")
         rates, wall_rates = replay_runs(args, tag, topic, catalog_url)
     finally:
         if os.environ.get("FT_BENCH_KEEP"):
             print(f"kept: database ft_bench_{tag}_catalog, topic {topic}", file=sys.stderr)
         else:
-            for run in range(args.runs):
-                sql(ADMIN_URL, f'DROP DATABASE IF EXISTS "ft_bench_{tag}_{run}" WITH (FORCE)')
-            sql(ADMIN_URL, f'DROP DATABASE IF EXISTS "ft_bench_{tag}_catalog" WITH (FORCE)')
+            for name in [f"ft_bench_{tag}_{run}" for run in range(args.runs)] + [f"ft_bench_{tag}_catalog"]:
+                drop_database(pg, name)
             delete_topics(admin, [topic])
+        pg.close()
     print(json.dumps({"commands": args.commands, "runs": args.runs, "median_commands_per_s": round(statistics.median(rates)),
                       "min": round(min(rates)), "max": round(max(rates)),
                       "median_wall_commands_per_s": round(statistics.median(wall_rates))}))
