@@ -40,6 +40,7 @@
  */
 struct ft_delivery {
     void (*done)(struct ft_delivery *delivery, rd_kafka_resp_err_t err, int32_t partition, int64_t offset);
+    int64_t produced_us; /* set by ft_pipeline_produce: when it was handed to librdkafka (monotonic) */
 };
 
 struct ft_pipeline;

@@ -318,11 +318,40 @@ def test_a_key_whose_request_never_reached_kafka_is_taken_over(api, user, schedu
     assert again.status_code == 202 and again.body["token"] == resp.body["token"]
 
 
+def metric_samples(api, prefix):
+    """{name with labels: value} of the /metrics lines whose name starts with prefix."""
+    lines = api.get("/metrics").body.splitlines()
+    return {l.rsplit(" ", 1)[0]: float(l.rsplit(" ", 1)[1]) for l in lines if l.startswith(prefix)}
+
+
 def test_metrics_count_accepted_requests(api, user, schedule):
     def accepted():
-        text = api.get("/metrics").body
-        line = next(l for l in text.splitlines() if l.startswith("ft_reservations_accepted_total "))
-        return float(line.split()[1])
+        return metric_samples(api, "ft_reservations_accepted_total ")["ft_reservations_accepted_total"]
     before = accepted()
     assert reserve(api, user, {"scheduleId": schedule["id"], "quantity": 1}).status_code == 202
     assert accepted() == before + 1
+
+
+def test_kafka_acknowledgement_time_is_a_histogram_of_accepted_commands(api, user, schedule, nothing_queued):
+    """Each command Kafka took adds one observation, in the buckets at and above its time;
+    a refused request adds none."""
+    before = metric_samples(api, "ft_kafka_ack_seconds")
+    assert reserve(api, user, {"scheduleId": schedule["id"], "quantity": 1}).status_code == 202
+    after = metric_samples(api, "ft_kafka_ack_seconds")
+    assert after["ft_kafka_ack_seconds_count"] == before["ft_kafka_ack_seconds_count"] + 1
+    assert after["ft_kafka_ack_seconds_sum"] > before["ft_kafka_ack_seconds_sum"]
+    buckets = [k for k in after if k.startswith("ft_kafka_ack_seconds_bucket")]
+    assert buckets[-1] == 'ft_kafka_ack_seconds_bucket{le="+Inf"}'
+    counts = [after[k] for k in buckets]
+    assert counts == sorted(counts) and counts[-1] == after["ft_kafka_ack_seconds_count"]
+    grown = [after[k] - before[k] for k in buckets]
+    assert set(grown) <= {0, 1} and grown[-1] == 1 and grown == sorted(grown)
+    # the bucket it went into is the first whose bound is at least the time it added to the sum
+    took = after["ft_kafka_ack_seconds_sum"] - before["ft_kafka_ack_seconds_sum"]
+    bounds = [float(k.split('"')[1]) for k in buckets]
+    first = grown.index(1)
+    assert took <= bounds[first] + 1e-6 and (first == 0 or took > bounds[first - 1] - 1e-6), (took, bounds[first])
+    with nothing_queued():
+        assert reserve(api, user, {"scheduleId": schedule["id"], "quantity": 0}).status_code == 422
+    assert metric_samples(api, "ft_kafka_ack_seconds_count")["ft_kafka_ack_seconds_count"] == \
+        after["ft_kafka_ack_seconds_count"]
