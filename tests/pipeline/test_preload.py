@@ -73,9 +73,11 @@ def test_a_schedules_holds_are_read_through_an_index_not_the_whole_history(db, t
     old, _ = db.schedule(status="CLOSED")
     db.schedule()  # open: the one the worker loads
     with db.conn.cursor() as cur:
-        cur.execute("INSERT INTO reservations (id, user_id, schedule_id, status, amount, held_at, expires_at, ended_at)"
+        cur.execute("INSERT INTO reservations (id, user_id, schedule_id, status, amount, held_at, expires_at,"
+                    "                          ended_at)"
                     " SELECT g, %s, %s, 'EXPIRED', 10000, now() - interval '1 day',"
-                    "        now() - interval '1 day' + interval '5 minutes', now() - interval '1 day' + interval '5 minutes'"
+                    "        now() - interval '1 day' + interval '5 minutes',"
+                    "        now() - interval '1 day' + interval '5 minutes'"
                     " FROM generate_series(1, 50000) g", (user, old))
         cur.execute("ANALYZE reservations")
     before = scans_of_reservations(db)
