@@ -291,3 +291,29 @@ BODY_ROUTES = {
     "schedule": ("/api/v1/concerts/{concert}/schedules", True,
                  lambda c: {"venueId": c["venue"], "startsAt": "2026-12-24T19:00:00+09:00"}),
 }
+
+
+# --- Prometheus metrics -------------------------------------------------------
+
+SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$")
+LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+
+
+def scrape(api):
+    """/metrics: its text and its samples as (name, {label: value}, value)."""
+    resp = api.get("/metrics")
+    assert resp.status_code == 200, describe(resp)
+    assert "version=0.0.4" in resp.headers["Content-Type"], resp.headers["Content-Type"]
+    samples = []
+    for line in resp.body.splitlines():
+        if line.strip() and not line.startswith("#"):
+            match = SAMPLE.match(line)
+            assert match, f"not a Prometheus sample line: {line!r}"
+            labels = dict(LABEL.findall(match.group(2) or ""))
+            samples.append((match.group(1), labels, float(match.group(3))))
+    return resp.body, samples
+
+
+def matching(samples, name, **labels):
+    """The values of the samples of `name` whose labels include `labels`."""
+    return [v for n, l, v in samples if n == name and all(l.get(k) == x for k, x in labels.items())]

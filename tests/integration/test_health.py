@@ -1,11 +1,7 @@
 """/healthz, /readyz and the Prometheus metrics."""
-import re
 import time
 
-from ft_support import MAX_ID, assert_error, describe
-
-SAMPLE = re.compile(r"^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})?\s+(\S+)(?:\s+-?\d+)?$")
-LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
+from ft_support import MAX_ID, assert_error, describe, matching, scrape
 
 
 def test_healthz(api):
@@ -17,24 +13,6 @@ def test_readyz_with_postgres_and_kafka_up(api):
     resp = api.get("/readyz")
     assert resp.status_code == 200, describe(resp)
     assert resp.body == {"status": "ready", "checks": {"postgres": "ok", "kafka": "ok"}}
-
-
-def scrape(api):
-    resp = api.get("/metrics")
-    assert resp.status_code == 200, describe(resp)
-    assert "version=0.0.4" in resp.headers["Content-Type"], resp.headers["Content-Type"]
-    samples = []
-    for line in resp.body.splitlines():
-        if line.strip() and not line.startswith("#"):
-            match = SAMPLE.match(line)
-            assert match, f"not a Prometheus sample line: {line!r}"
-            labels = dict(LABEL.findall(match.group(2) or ""))
-            samples.append((match.group(1), labels, float(match.group(3))))
-    return resp.body, samples
-
-
-def matching(samples, name, **labels):
-    return [v for n, l, v in samples if n == name and all(l.get(k) == x for k, x in labels.items())]
 
 
 def requests_total(samples, route, status):

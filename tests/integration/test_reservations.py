@@ -12,7 +12,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from ft_support import MAX_ID, assert_error, create_schedule, describe, new_user
+from ft_support import MAX_ID, assert_error, create_schedule, describe, matching, new_user, scrape
 from pipeline_helpers import Kafka
 
 COMMANDS = os.environ["FT_TOPIC_COMMANDS"]
@@ -318,40 +318,40 @@ def test_a_key_whose_request_never_reached_kafka_is_taken_over(api, user, schedu
     assert again.status_code == 202 and again.body["token"] == resp.body["token"]
 
 
-def metric_samples(api, prefix):
-    """{name with labels: value} of the /metrics lines whose name starts with prefix."""
-    lines = api.get("/metrics").body.splitlines()
-    return {l.rsplit(" ", 1)[0]: float(l.rsplit(" ", 1)[1]) for l in lines if l.startswith(prefix)}
-
-
 def test_metrics_count_accepted_requests(api, user, schedule):
     def accepted():
-        return metric_samples(api, "ft_reservations_accepted_total ")["ft_reservations_accepted_total"]
+        return matching(scrape(api)[1], "ft_reservations_accepted_total")[0]
     before = accepted()
     assert reserve(api, user, {"scheduleId": schedule["id"], "quantity": 1}).status_code == 202
     assert accepted() == before + 1
 
 
+def ack_histogram(api):
+    """Kafka's acknowledgement histogram: [(bound, cumulative count)] with +Inf last, sum, count."""
+    samples = scrape(api)[1]
+    buckets = [(float(l["le"]), v) for n, l, v in samples if n == "ft_kafka_ack_seconds_bucket"]
+    return (buckets, matching(samples, "ft_kafka_ack_seconds_sum")[0],
+            matching(samples, "ft_kafka_ack_seconds_count")[0])
+
+
 def test_kafka_acknowledgement_time_is_a_histogram_of_accepted_commands(api, user, schedule, nothing_queued):
     """Each command Kafka took adds one observation, in the buckets at and above its time;
     a refused request adds none."""
-    before = metric_samples(api, "ft_kafka_ack_seconds")
+    before, sum_before, count_before = ack_histogram(api)
     assert reserve(api, user, {"scheduleId": schedule["id"], "quantity": 1}).status_code == 202
-    after = metric_samples(api, "ft_kafka_ack_seconds")
-    assert after["ft_kafka_ack_seconds_count"] == before["ft_kafka_ack_seconds_count"] + 1
-    assert after["ft_kafka_ack_seconds_sum"] > before["ft_kafka_ack_seconds_sum"]
-    buckets = [k for k in after if k.startswith("ft_kafka_ack_seconds_bucket")]
-    assert buckets[-1] == 'ft_kafka_ack_seconds_bucket{le="+Inf"}'
-    counts = [after[k] for k in buckets]
-    assert counts == sorted(counts) and counts[-1] == after["ft_kafka_ack_seconds_count"]
-    grown = [after[k] - before[k] for k in buckets]
+    after, sum_after, count_after = ack_histogram(api)
+    assert count_after == count_before + 1
+    assert sum_after > sum_before
+    assert after[-1][0] == float("inf")
+    counts = [v for _, v in after]
+    assert counts == sorted(counts) and counts[-1] == count_after
+    grown = [a[1] - b[1] for a, b in zip(after, before)]
     assert set(grown) <= {0, 1} and grown[-1] == 1 and grown == sorted(grown)
     # the bucket it went into is the first whose bound is at least the time it added to the sum
-    took = after["ft_kafka_ack_seconds_sum"] - before["ft_kafka_ack_seconds_sum"]
-    bounds = [float(k.split('"')[1]) for k in buckets]
+    took = sum_after - sum_before
+    bounds = [bound for bound, _ in after]
     first = grown.index(1)
     assert took <= bounds[first] + 1e-6 and (first == 0 or took > bounds[first - 1] - 1e-6), (took, bounds[first])
     with nothing_queued():
         assert reserve(api, user, {"scheduleId": schedule["id"], "quantity": 0}).status_code == 422
-    assert metric_samples(api, "ft_kafka_ack_seconds_count")["ft_kafka_ack_seconds_count"] == \
-        after["ft_kafka_ack_seconds_count"]
+    assert ack_histogram(api)[2] == count_after
