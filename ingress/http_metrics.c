@@ -1,6 +1,7 @@
 #include "http_metrics.h"
 
 #include "ft/strbuf.h"
+#include "latency_histogram.h"
 
 #include <stdatomic.h>
 #include <stdint.h>
@@ -12,13 +13,10 @@ static const char *const methods[] = { "GET", "POST", "PUT", "PATCH", "DELETE", 
 #define METHOD_COUNT (sizeof methods / sizeof methods[0])
 static const int statuses[] = { 200, 201, 202, 204, 400, 401, 403, 404, 405, 409, 413, 415, 422, 429, 500, 503, 0 };
 #define STATUS_COUNT (sizeof statuses / sizeof statuses[0]) /* the last slot counts any other status */
-static const double bounds[] = { 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5 };
-#define BUCKET_COUNT (sizeof bounds / sizeof bounds[0] + 1) /* + the +Inf bucket */
 
 struct route_metrics {
     atomic_uint_fast64_t requests[METHOD_COUNT][STATUS_COUNT];
-    atomic_uint_fast64_t buckets[BUCKET_COUNT]; /* not cumulative; summed when rendered */
-    atomic_uint_fast64_t micros_total;
+    struct ft_latency_histogram duration;
 };
 
 struct ft_http_metrics {
@@ -64,11 +62,7 @@ void ft_http_metrics_observe(struct ft_http_metrics *m, size_t route_index, cons
 {
     struct route_metrics *r = &m->per_route[route_index < m->count ? route_index : m->count];
     atomic_fetch_add(&r->requests[method_slot(method)][status_slot(status)], 1);
-    size_t bucket = 0;
-    while (bucket < BUCKET_COUNT - 1 && seconds > bounds[bucket])
-        bucket++;
-    atomic_fetch_add(&r->buckets[bucket], 1);
-    atomic_fetch_add(&r->micros_total, (uint_fast64_t)(seconds * 1e6));
+    ft_latency_histogram_observe(&r->duration, (int64_t)(seconds * 1e6));
 }
 
 void ft_http_metrics_connection(struct ft_http_metrics *m, int delta)
@@ -101,21 +95,9 @@ char *ft_http_metrics_render(struct ft_http_metrics *m)
     ft_strbuf_printf(&t, "# HELP ft_http_request_duration_seconds Time from request to answer, by route template.\n"
                "# TYPE ft_http_request_duration_seconds histogram\n");
     for (size_t i = 0; i <= m->count; i++) {
-        const struct route_metrics *r = &m->per_route[i];
-        uint_fast64_t cumulative = 0;
-        for (size_t b = 0; b < BUCKET_COUNT; b++) {
-            cumulative += atomic_load(&r->buckets[b]);
-            if (b + 1 < BUCKET_COUNT)
-                ft_strbuf_printf(&t, "ft_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %llu\n",
-                       route_label(m, i), bounds[b], (unsigned long long)cumulative);
-            else
-                ft_strbuf_printf(&t, "ft_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %llu\n",
-                       route_label(m, i), (unsigned long long)cumulative);
-        }
-        ft_strbuf_printf(&t, "ft_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n", route_label(m, i),
-               (double)atomic_load(&r->micros_total) / 1e6);
-        ft_strbuf_printf(&t, "ft_http_request_duration_seconds_count{route=\"%s\"} %llu\n", route_label(m, i),
-               (unsigned long long)cumulative);
+        char labels[256];
+        snprintf(labels, sizeof labels, "route=\"%s\"", route_label(m, i));
+        ft_latency_histogram_render(&m->per_route[i].duration, &t, "ft_http_request_duration_seconds", labels);
     }
     ft_strbuf_printf(&t, "# HELP ft_http_connections_in_flight Open HTTP connections.\n"
                "# TYPE ft_http_connections_in_flight gauge\n"

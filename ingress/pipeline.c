@@ -15,6 +15,7 @@
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "ft/strbuf.h"
+#include "latency_histogram.h"
 #include "store.h"
 
 /* Tokens held in memory at most (128 bytes each, plus the index: about 140 MB when full). */
@@ -27,9 +28,6 @@
 #define CATALOG_REFRESH_MS 2000
 /* How long start-up waits for a broker to describe the topics. */
 #define START_METADATA_MS 5000
-/* Upper bounds (ms) of the buckets of Kafka's acknowledgement time; the last bucket is +Inf. */
-static const int ack_bounds_ms[] = { 1, 2, 5, 10, 25, 50, 100, 250, 1000, 5000 };
-#define ACK_BUCKETS (sizeof ack_bounds_ms / sizeof ack_bounds_ms[0] + 1)
 
 /* Where the tail is. */
 enum tail_state {
@@ -71,9 +69,9 @@ struct ft_pipeline {
     bool poller_started, tail_started, catalog_started;
 
     atomic_uint_fast64_t accepted, refused, recreated, tail_commands, tail_outcomes, tail_progress;
-    /* Time from produce to Kafka's acknowledgement of the commands it took: not cumulative,
-     * summed when rendered. The part of a 202's time the broker and librdkafka account for. */
-    atomic_uint_fast64_t ack_buckets[ACK_BUCKETS], ack_micros_total;
+    /* Time from produce to Kafka's acknowledgement of the commands it took: the part of a
+     * 202's time the broker and librdkafka account for. */
+    struct ft_latency_histogram ack;
 };
 
 int64_t ft_pipeline_now_ms(void)
@@ -157,15 +155,6 @@ static bool learn_partitions(struct ft_pipeline *p, int timeout_ms, const char *
 
 /* --- producing ------------------------------------------------------------------------ */
 
-static void count_ack(struct ft_pipeline *p, int64_t micros)
-{
-    size_t bucket = 0;
-    while (bucket < ACK_BUCKETS - 1 && micros > (int64_t)ack_bounds_ms[bucket] * 1000)
-        bucket++;
-    atomic_fetch_add(&p->ack_buckets[bucket], 1);
-    atomic_fetch_add(&p->ack_micros_total, (uint_fast64_t)(micros > 0 ? micros : 0));
-}
-
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
     (void)rk;
@@ -173,7 +162,7 @@ static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opa
     struct ft_delivery *delivery = msg->_private;
     if (msg->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
         atomic_fetch_add(&p->accepted, 1);
-        count_ack(p, ft_clock_monotonic_us() - delivery->produced_us);
+        ft_latency_histogram_observe(&p->ack, ft_clock_monotonic_us() - delivery->produced_us);
     } else {
         ft_log_warn("reservation.not_delivered", "partition=%d error=\"%s\"", msg->partition,
                     rd_kafka_err2str(msg->err));
@@ -729,16 +718,6 @@ char *ft_pipeline_metrics(struct ft_pipeline *p)
                      stats.tokens, stats.waiting, stats.bytes, ft_catalog_schedule_count(p->catalog));
     ft_strbuf_printf(&t, "# HELP ft_kafka_ack_seconds Time from producing a command to Kafka's acknowledgement.\n"
                          "# TYPE ft_kafka_ack_seconds histogram\n");
-    uint64_t cumulative = 0;
-    for (size_t i = 0; i < ACK_BUCKETS; i++) {
-        cumulative += atomic_load(&p->ack_buckets[i]);
-        if (i < ACK_BUCKETS - 1)
-            ft_strbuf_printf(&t, "ft_kafka_ack_seconds_bucket{le=\"%g\"} %llu\n", ack_bounds_ms[i] / 1000.0,
-                             (unsigned long long)cumulative);
-        else
-            ft_strbuf_printf(&t, "ft_kafka_ack_seconds_bucket{le=\"+Inf\"} %llu\n", (unsigned long long)cumulative);
-    }
-    ft_strbuf_printf(&t, "ft_kafka_ack_seconds_sum %.6f\nft_kafka_ack_seconds_count %llu\n",
-                     (double)atomic_load(&p->ack_micros_total) / 1e6, (unsigned long long)cumulative);
+    ft_latency_histogram_render(&p->ack, &t, "ft_kafka_ack_seconds", "");
     return ft_strbuf_take(&t);
 }
