@@ -99,9 +99,13 @@ static void on_committed(void *ctx, struct ft_commit_result *r)
         ft_log_warn("worker.fenced", "partition=%d dropped_commands=%zu", r->partition, r->batch.commands);
         drop_partition(w, r->partition);
     } else {
+        /* The partition's state in memory is now ahead of what is stored: a later batch
+         * of it, stored at the shutdown's flush, would move the offset past this one's
+         * commands without ever storing them. Whoever claims it next decides them again. */
         atomic_fetch_add(&metrics.commit_failures, 1);
         ft_log_warn("worker.batch_abandoned", "partition=%d commands=%zu reason=\"stopping while PostgreSQL is away\"",
                     r->partition, r->batch.commands);
+        drop_partition(w, r->partition);
     }
     ft_batch_free(&r->batch);
 }
