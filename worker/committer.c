@@ -67,6 +67,10 @@ static void *run(void *arg)
             struct ft_commit_result *r = &c->results[i];
             r->status = status == FT_WSTORE_OK ? c->parts[i].result : FT_WSTORE_FAILED;
             r->micros = micros;
+            if (r->status == FT_WSTORE_OK && c->parts[i].stored_before)
+                ft_log_warn("worker.commit_found_stored",
+                            "partition=%d next_offset=%lld reason=\"an earlier COMMIT went through, its answer lost\"",
+                            r->partition, (long long)r->batch.next_offset);
             if (r->status == FT_WSTORE_OK && c->producer != NULL)
                 ft_publish_batch(c->producer, c->topic_outcomes, r->partition, &r->batch, c->rates[i]);
         }

@@ -363,8 +363,10 @@ static bool insert_outcomes(PGconn *db, int32_t partition, const struct ft_batch
 }
 
 /* Locks the parts' rows of partition_offsets in partition order and marks each part OK
- * when its epoch is still the one in the row, FENCED otherwise. False (logged) on error. */
-static bool check_epochs(PGconn *db, const char *topic, struct ft_wstore_part *parts, size_t count)
+ * when its epoch is still the one in the row, FENCED otherwise; an OK part whose row
+ * already stands at its batch's next offset was stored by an earlier try (stored_before).
+ * False (logged) on error. */
+static bool check_parts(PGconn *db, const char *topic, struct ft_wstore_part *parts, size_t count)
 {
     struct ft_strbuf list;
     ft_strbuf_init(&list);
@@ -372,12 +374,13 @@ static bool check_epochs(PGconn *db, const char *topic, struct ft_wstore_part *p
     for (size_t i = 0; i < count; i++) {
         ft_strbuf_printf(&list, "%s%d", FT_COLUMN_SEP(i), parts[i].partition);
         parts[i].result = FT_WSTORE_FENCED;
+        parts[i].stored_before = false;
     }
     ft_strbuf_printf(&list, "}");
     const char *params[] = { topic, list.failed ? NULL : list.data };
     PGresult *res = params[1] == NULL ? NULL
                                       : ft_db_query(db,
-                                                    "SELECT partition, epoch FROM partition_offsets"
+                                                    "SELECT partition, epoch, next_offset FROM partition_offsets"
                                                     " WHERE topic = $1 AND partition = ANY($2::int[])"
                                                     " ORDER BY partition FOR UPDATE",
                                                     2, params);
@@ -385,15 +388,26 @@ static bool check_epochs(PGconn *db, const char *topic, struct ft_wstore_part *p
     for (int row = 0; ok && row < PQntuples(res); row++) {
         int32_t partition = (int32_t)strtol(PQgetvalue(res, row, 0), NULL, 10);
         int64_t epoch = strtoll(PQgetvalue(res, row, 1), NULL, 10);
+        int64_t next_offset = strtoll(PQgetvalue(res, row, 2), NULL, 10);
         for (size_t i = 0; i < count; i++)
-            if (parts[i].partition == partition && parts[i].epoch == epoch)
+            if (parts[i].partition == partition && parts[i].epoch == epoch) {
                 parts[i].result = FT_WSTORE_OK;
+                /* Only this worker writes in its epoch, and a batch moves the offset forward:
+                 * standing at the batch's end means this very batch was stored. */
+                parts[i].stored_before = next_offset == parts[i].batch->next_offset;
+            }
     }
     if (!ok)
         log_failure("lock_offsets", res, count > 0 ? parts[0].partition : -1);
     PQclear(res);
     ft_strbuf_free(&list);
     return ok;
+}
+
+/* True for the parts this commit writes: still the worker's, not stored before. */
+static bool writes(const struct ft_wstore_part *part)
+{
+    return part->result == FT_WSTORE_OK && !part->stored_before;
 }
 
 /* Moves the parts' partitions to their batches' next offsets. */
@@ -403,7 +417,7 @@ static bool advance(PGconn *db, const char *topic, const struct ft_wstore_part *
     ft_columns_open(&cols, 2);
     size_t n = 0;
     for (size_t i = 0; i < count; i++) {
-        if (parts[i].result != FT_WSTORE_OK)
+        if (!writes(&parts[i]))
             continue;
         ft_strbuf_printf(&cols.c[0], "%s%d", FT_COLUMN_SEP(n), parts[i].partition);
         ft_strbuf_printf(&cols.c[1], "%s%" PRId64, FT_COLUMN_SEP(n), parts[i].batch->next_offset);
@@ -430,7 +444,7 @@ static bool write_parts(PGconn *db, const char *topic, const struct ft_wstore_pa
 {
     size_t writing = 0, first = 0;
     for (size_t i = 0; i < count; i++)
-        if (parts[i].result == FT_WSTORE_OK && writing++ == 0)
+        if (writes(&parts[i]) && writing++ == 0)
             first = i;
     if (writing == 0)
         return true;
@@ -438,7 +452,7 @@ static bool write_parts(PGconn *db, const char *topic, const struct ft_wstore_pa
     ft_batch_init(&merged);
     bool ok = true;
     for (size_t i = 0; ok && writing > 1 && i < count; i++)
-        if (parts[i].result == FT_WSTORE_OK)
+        if (writes(&parts[i]))
             ok = ft_batch_append(&merged, parts[i].batch);
     const struct ft_batch *all = writing == 1 ? parts[first].batch : &merged;
     int32_t partition = parts[first].partition; /* for the log */
@@ -460,7 +474,7 @@ enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, stru
     int32_t first = count > 0 ? parts[0].partition : -1;
     if (!ft_wstore_run(db, "begin", first, "BEGIN", 0, NULL))
         return FT_WSTORE_FAILED;
-    bool ok = check_epochs(db, topic, parts, count) && write_parts(db, topic, parts, count);
+    bool ok = check_parts(db, topic, parts, count) && write_parts(db, topic, parts, count);
     if (ok && ft_wstore_run(db, "commit", first, "COMMIT", 0, NULL))
         return FT_WSTORE_OK;
     if (PQtransactionStatus(db) != PQTRANS_IDLE)

@@ -6,6 +6,7 @@
 #define FT_WORKER_STORE_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "batch.h"
@@ -41,6 +42,7 @@ struct ft_wstore_part {
     int64_t epoch;
     const struct ft_batch *batch;
     enum ft_worker_store_result result; /* set by ft_wstore_commit: OK, or FENCED (nothing of it written) */
+    bool stored_before; /* set by ft_wstore_commit: OK, and an earlier try of this commit had stored it */
 };
 
 /*
@@ -50,7 +52,10 @@ struct ft_wstore_part {
  * partition's next offset — only for the partitions whose epoch is still the part's
  * (checked under the rows' locks, taken in partition order so that two workers never
  * deadlock). OK when the transaction committed, each part's result then OK or FENCED;
- * FAILED (logged) when it did not, and every part is to be written again.
+ * FAILED (logged) when it did not, and every part is to be written again. A part whose
+ * partition already stands at its batch's next offset, in its epoch, is OK and written
+ * nothing: a COMMIT whose answer was lost went through, and the retry must not write it
+ * twice (it would break the primary keys and be retried for ever).
  */
 enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, struct ft_wstore_part *parts,
                                              size_t count);
