@@ -90,7 +90,8 @@ int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *produc
         if (!ft_sweep_send(producer, config->topic_commands, partitions, &cmd, &failures))
             failures++;
         sent++;
-        next = (struct ft_sweep_mark){ .expires_at_ms = due, .reservation_id = reservation };
+        next.expires_at_ms = due;
+        next.reservation_id = reservation;
     }
     PQclear(res);
     if (sent > 0 && rd_kafka_flush(producer, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
@@ -100,6 +101,13 @@ int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *produc
         return -1;
     }
     *mark = next;
+    int64_t now_mono = ft_clock_monotonic_ms();
+    if (sent < config->expirer_batch && now_mono >= mark->rescan_at_ms) {
+        /* Caught up: the next turn starts from the first hold still HELD. Those sent but not
+         * ended yet get their EXPIRE again, which changes nothing. */
+        *mark = (struct ft_sweep_mark){ .rescan_at_ms = now_mono + (int64_t)FT_SWEEP_RESCAN_TURNS *
+                                                                       config->expirer_interval_ms };
+    }
     if (sent > 0)
         ft_log_info("expirer.sent", "expire_commands=%d", sent);
     return sent;

@@ -16,12 +16,18 @@
 /*
  * Where the previous turns got to, in (expires_at, id) order. In memory only: after a
  * restart the expirer starts again from the first hold still HELD, and an expire
- * command sent twice changes nothing, so no expiry is ever lost.
+ * command sent twice changes nothing, so no expiry is ever lost. A hold can be stored
+ * behind the mark (its worker lagging, or another partition's holds swept first), so a
+ * turn that has caught up starts again from the first hold every FT_SWEEP_RESCAN_TURNS
+ * intervals at most.
  */
 struct ft_sweep_mark {
     int64_t expires_at_ms;
     int64_t reservation_id;
+    int64_t rescan_at_ms; /* monotonic clock: the mark goes back to the start after it */
 };
+
+#define FT_SWEEP_RESCAN_TURNS 30
 
 /* An idempotent producer whose delivery reports ft_sweep_once counts. NULL with err filled. */
 rd_kafka_t *ft_sweep_producer_new(const struct ft_config *config, char *err, size_t errlen);

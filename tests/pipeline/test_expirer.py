@@ -57,3 +57,34 @@ def test_holds_expire_on_their_own_across_an_expirer_restart(db, topics, workers
     text = (tmp_path / "expirer.log").read_text(errors="replace")
     assert "ERROR: AddressSanitizer" not in text and "runtime error:" not in text
     worker.stop()
+
+
+def test_a_hold_stored_behind_the_sweep_still_expires(db, topics, workers, tmp_path):
+    """The expirer sweeps in expiry order from where it got to. A hold stored after the
+    sweep had passed its expiry (its worker lagging behind the log) sorts before that
+    mark, and must be found all the same."""
+    early_schedule, early_seats = db.schedule()
+    late_schedule, late_seats = db.schedule()
+    while late_schedule % topics.partitions == early_schedule % topics.partitions:
+        late_schedule, late_seats = db.schedule()
+    alice, bob = db.users(2)
+    worker = workers(topics, db)
+    swept, behind = new_token(), new_token()
+    topics.send(reserve(swept, alice, early_schedule, now_ms(), seat_ids=[early_seats[1][0]], hold_seconds=1))
+    topics.flush()
+    wait_decided(db, topics)
+    expirer, log = start_expirer(topics, db, tmp_path / "expirer.log")
+    wait_status(db, db.outcomes([swept])[swept][2], "EXPIRED")  # the sweep is past this hold's expiry
+
+    # Decided from a command 20 s old, as a worker catching up would: due 18 s ago.
+    topics.send(reserve(behind, bob, late_schedule, now_ms() - 20000, seat_ids=[late_seats[1][0]], hold_seconds=2))
+    topics.flush()
+    wait_decided(db, topics)
+    reservation = db.outcomes([behind])[behind][2]
+    assert db.value("SELECT expires_at < now() - interval '15 seconds' FROM reservations WHERE id = %s", reservation)
+    wait_status(db, reservation, "EXPIRED")  # within 30 sweeps (200 ms each) of catching up
+
+    expirer.send_signal(signal.SIGTERM)
+    assert expirer.wait(timeout=15) == 0
+    log.close()
+    worker.stop()
