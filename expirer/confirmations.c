@@ -44,7 +44,7 @@ int ft_resend_confirmations_once(const struct ft_config *config, PGconn *db, rd_
         if (!ft_sweep_send(producer, config->topic_commands, partitions, &cmd, &failures))
             failures++;
     }
-    if (rows > 0 && rd_kafka_flush(producer, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (rows > 0 && !ft_sweep_flush(producer))
         failures++;
     /* Sent: wait another period before the next resend of each. */
     for (int i = 0; failures == 0 && i < rows; i++) {

@@ -56,6 +56,15 @@ bool ft_sweep_send(rd_kafka_t *producer, const char *topic, int32_t partitions, 
     return err == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
+bool ft_sweep_flush(rd_kafka_t *producer)
+{
+    if (rd_kafka_flush(producer, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR)
+        return true;
+    rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+    (void)rd_kafka_flush(producer, 10000); /* serves the purged messages' reports */
+    return false;
+}
+
 int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *producer, int32_t partitions,
                   struct ft_sweep_mark *mark)
 {
@@ -94,7 +103,7 @@ int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *produc
         next.reservation_id = reservation;
     }
     PQclear(res);
-    if (sent > 0 && rd_kafka_flush(producer, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR)
+    if (sent > 0 && !ft_sweep_flush(producer))
         failures++;
     if (failures > 0) {
         ft_log_warn("expirer.sweep_failed", "due=%d failed=%d", sent, failures);

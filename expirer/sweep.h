@@ -37,6 +37,11 @@ rd_kafka_t *ft_sweep_producer_new(const struct ft_config *config, char *err, siz
 bool ft_sweep_send(rd_kafka_t *producer, const char *topic, int32_t partitions, const struct ft_command *cmd,
                    int *failures);
 
+/* Waits until Kafka acknowledged what the producer holds. When it does not in time, the
+ * rest is purged and its delivery reports served (they count into the caller's failures,
+ * which must not be written after the caller returns) and false is returned. */
+bool ft_sweep_flush(rd_kafka_t *producer);
+
 /*
  * Sends at most config->expirer_batch expire commands for due holds after *mark, waits
  * until Kafka acknowledged them, and only then moves *mark past them. Returns how many
