@@ -127,7 +127,7 @@ void ft_handle_schedule_create(struct ft_app *app, const struct ft_request *req,
     PGconn *db = ft_handler_db(app, resp);
     if (db != NULL) {
         char *json = NULL;
-        enum ft_store_result result = ft_store_schedule_create(db, req->path_id, venue_id, starts_at, &json);
+        enum ft_store_result result = ft_store_schedule_create(db, req->path_id, venue_id, (int64_t)instant, &json);
         ft_db_release(app->db, db);
         ft_respond_stored(resp, result, 201, json, "the concert or the venue does not exist");
     }

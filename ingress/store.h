@@ -54,10 +54,12 @@ enum ft_store_result ft_store_venue_create(PGconn *db, const char *name, const c
 /* *json: Concert. */
 enum ft_store_result ft_store_concert_create(PGconn *db, const char *title, const char *artist,
                                              const char *description, char **json);
-/* Creates the schedule and one seat per place of the venue's layout, atomically.
+/* Creates the schedule (starting at starts_at, seconds since the epoch) and one seat per
+ * place of the venue's layout, atomically. The instant is given, not the client's text:
+ * PostgreSQL refuses offsets of 16 hours and more, which RFC 3339 allows.
  * NOT_FOUND when the concert or the venue does not exist. *json: Schedule. */
-enum ft_store_result ft_store_schedule_create(PGconn *db, int64_t concert_id, int64_t venue_id,
-                                              const char *starts_at, char **json);
+enum ft_store_result ft_store_schedule_create(PGconn *db, int64_t concert_id, int64_t venue_id, int64_t starts_at,
+                                              char **json);
 
 /* --- reservation pipeline (store_pipeline.c) --- */
 

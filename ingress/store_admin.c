@@ -34,17 +34,18 @@ enum ft_store_result ft_store_concert_create(PGconn *db, const char *title, cons
 }
 
 enum ft_store_result ft_store_schedule_create(PGconn *db, int64_t concert_id, int64_t venue_id,
-                                              const char *starts_at, char **json)
+                                              int64_t starts_at, char **json)
 {
-    char concert[24], venue[24];
+    char concert[24], venue[24], instant[24];
     snprintf(concert, sizeof concert, "%" PRId64, concert_id);
     snprintf(venue, sizeof venue, "%" PRId64, venue_id);
-    const char *params[] = { concert, venue, starts_at };
+    snprintf(instant, sizeof instant, "%" PRId64, starts_at);
+    const char *params[] = { concert, venue, instant };
     /* No row comes back when the concert or the venue is unknown: nothing is written. */
     return ft_store_json_row(
         db, "schedule_create",
         "WITH s AS (INSERT INTO schedules (concert_id, venue_id, starts_at)"
-        "           SELECT c.id, v.id, $3::timestamptz FROM concerts c, venues v WHERE c.id = $1 AND v.id = $2"
+        "           SELECT c.id, v.id, to_timestamp($3::bigint) FROM concerts c, venues v WHERE c.id = $1 AND v.id = $2"
         "           RETURNING id, concert_id, venue_id, starts_at, status),"
         " seats_made AS (INSERT INTO seats (schedule_id, row_number, seat_number, grade, price)"
         "           SELECT s.id, r.row_number, n, r.grade, r.price"

@@ -47,3 +47,17 @@ def test_unknown_ids_are_not_found(api, admin, unchanged):
         resp = api.post(f"/api/v1/concerts/{concert['id']}/schedules",
                         {"venueId": MAX_ID, "startsAt": when}, token=admin.token)
         assert_error(resp, 404, "NOT_FOUND")
+
+
+@pytest.mark.parametrize("starts_at, utc", [
+    ("2026-12-24T19:00:00+16:00", "2026-12-24T03:00:00Z"),   # RFC 3339 allows it; PostgreSQL's parser does not
+    ("2026-12-24T19:00:00-23:30", "2026-12-25T18:30:00Z"),
+    ("2026-12-24T19:00:00+09:00", "2026-12-24T10:00:00Z"),
+])
+def test_a_schedule_starts_at_the_instant_given_whatever_the_offset(api, admin, starts_at, utc):
+    concert = create_concert(api, admin.token)
+    venue = create_venue(api, admin.token)
+    resp = api.post(f"/api/v1/concerts/{concert['id']}/schedules", {"venueId": venue["id"], "startsAt": starts_at},
+                    token=admin.token)
+    assert resp.status_code == 201, resp.body
+    assert resp.body["startsAt"] == utc
