@@ -222,14 +222,18 @@ static bool authorize(struct ft_app *app, struct MHD_Connection *conn, enum ft_a
     return true;
 }
 
-/* A body must be JSON; a request that says it is something else gets 415. */
+/* A body must be JSON; a request that says it is something else gets 415. Parameters
+ * may follow, with white space before their ';' (RFC 9110, section 5.6.6). */
 static bool json_content_type(struct MHD_Connection *conn)
 {
     const char *type = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     if (type == NULL)
         return true;
     size_t len = strlen("application/json");
-    return strncasecmp(type, "application/json", len) == 0 && (type[len] == '\0' || type[len] == ';');
+    if (strncasecmp(type, "application/json", len) != 0)
+        return false;
+    const char *rest = type + len + strspn(type + len, " \t");
+    return *rest == '\0' || *rest == ';';
 }
 
 /* --- blocking routes: the handler runs on the blocking pool, the connection suspended --- */

@@ -28,7 +28,9 @@ def test_signup_makes_a_user_even_when_asked_for_admin(api, db):
     assert db.value("SELECT role FROM users WHERE id = %s", user["id"]) == "USER"
 
 
-@pytest.mark.parametrize("headers", [{}, {"Content-Type": "application/json; charset=utf-8"}])
+@pytest.mark.parametrize("headers", [{}, {"Content-Type": "application/json; charset=utf-8"},
+                                     {"Content-Type": "Application/JSON ; charset=utf-8"},
+                                     {"Content-Type": "application/json\t;charset=utf-8"}])
 def test_signup_accepts_json_without_or_with_parameterised_content_type(api, headers):
     body = {"email": random_email(), "password": "correct horse", "name": "Lee"}
     resp = api.call("POST", SIGNUP, data=json.dumps(body).encode(), headers=headers)

@@ -58,7 +58,7 @@ def test_wrong_method_is_405_with_allow(api, unchanged, method, path, allowed):
 @pytest.mark.parametrize("route", sorted(BODY_ROUTES))
 @pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded",
                                    "multipart/form-data; boundary=x", "application/xml",
-                                   "application/jsonx"])
+                                   "application/jsonx", "application/json x", "application/json ,x"])
 def test_non_json_content_type_is_415(api, admin, catalog, unchanged, route, ctype):
     path, needs_admin, valid = BODY_ROUTES[route]
     with unchanged():
