@@ -335,7 +335,17 @@ def test_an_unreachable_ingress_is_a_json_503(stand_in):
         site.remove()
 
 
+def test_a_body_beyond_nginx_s_limit_is_a_json_413(nginx, stand_in):
+    resp = nginx.call("POST", "/api/v1/users/signup", data=b"{" + b" " * 70000 + b"}",
+                      headers={"Content-Type": "application/json"})
+    assert resp.status_code == 413 and resp.json()["error"]["code"] == "BODY_TOO_LARGE", resp.text
+    assert resp.headers["Content-Type"].startswith("application/json")
+    assert not [r for r in stand_in.seen if r["path"] == "/api/v1/users/signup"], "not passed on"
+
+
 def test_the_error_bodies_are_json():
     text = read_text(os.path.join(NGINX_DIR, "nginx.conf"))
-    for body in re.findall(r"return\s+(?:429|503)\s+'([^']*)'", text):
+    bodies = re.findall(r"return\s+(?:413|429|503)\s+'([^']*)'", text)
+    assert len(bodies) == 3
+    for body in bodies:
         json.loads(body.replace("\\n", ""))
