@@ -74,17 +74,22 @@ def test_a_hold_stored_behind_the_sweep_still_expires(db, topics, workers, tmp_p
     topics.flush()
     wait_decided(db, topics)
     expirer, log = start_expirer(topics, db, tmp_path / "expirer.log")
-    wait_status(db, db.outcomes([swept])[swept][2], "EXPIRED")  # the sweep is past this hold's expiry
+    try:
+        wait_status(db, db.outcomes([swept])[swept][2], "EXPIRED")  # the sweep is past this hold's expiry
 
-    # Decided from a command 20 s old, as a worker catching up would: due 18 s ago.
-    topics.send(reserve(behind, bob, late_schedule, now_ms() - 20000, seat_ids=[late_seats[1][0]], hold_seconds=2))
-    topics.flush()
-    wait_decided(db, topics)
-    reservation = db.outcomes([behind])[behind][2]
-    assert db.value("SELECT expires_at < now() - interval '15 seconds' FROM reservations WHERE id = %s", reservation)
-    wait_status(db, reservation, "EXPIRED")  # within 30 sweeps (200 ms each) of catching up
-
-    expirer.send_signal(signal.SIGTERM)
-    assert expirer.wait(timeout=15) == 0
-    log.close()
+        # Decided from a command 20 s old, as a worker catching up would: due 18 s ago.
+        topics.send(reserve(behind, bob, late_schedule, now_ms() - 20000, seat_ids=[late_seats[1][0]],
+                            hold_seconds=2))
+        topics.flush()
+        wait_decided(db, topics)
+        reservation = db.outcomes([behind])[behind][2]
+        assert db.value("SELECT expires_at < now() - interval '15 seconds' FROM reservations WHERE id = %s",
+                        reservation)
+        wait_status(db, reservation, "EXPIRED")  # within 30 sweeps (200 ms each) of catching up
+    finally:
+        if expirer.poll() is None:
+            expirer.send_signal(signal.SIGTERM)
+        code = expirer.wait(timeout=15)
+        log.close()
+    assert code == 0
     worker.stop()
