@@ -20,6 +20,7 @@ struct ft_committer {
     const char *topic_commands, *topic_outcomes, *brokers;
     rd_kafka_t *producer; /* the committer thread's own; NULL: publish nothing */
     volatile sig_atomic_t *worker_stop; /* once the worker is asked to stop, a failed batch is tried once */
+    atomic_uint_fast64_t *retries;      /* the worker's count of commits tried again */
     atomic_bool stopping;
     enum job_state state;
     size_t count; /* batches added to the next commit, or in the one in flight */
@@ -43,6 +44,7 @@ static enum ft_worker_store_result store(struct ft_committer *c)
                                                  : FT_WSTORE_FAILED;
         if (status != FT_WSTORE_FAILED || atomic_load(&c->stopping) || *c->worker_stop)
             return status;
+        atomic_fetch_add(c->retries, 1);
         ft_log_warn("worker.commit_retry", "partitions=%zu first=%d next_offset=%lld", c->count, c->parts[0].partition,
                     (long long)c->parts[0].batch->next_offset);
         nanosleep(&(struct timespec){ .tv_nsec = 500000000L }, NULL);
@@ -87,7 +89,8 @@ static void *run(void *arg)
 }
 
 struct ft_committer *ft_committer_start(const char *db_url, const char *topic_commands, const char *brokers,
-                                        const char *topic_outcomes, volatile sig_atomic_t *worker_stop)
+                                        const char *topic_outcomes, volatile sig_atomic_t *worker_stop,
+                                        atomic_uint_fast64_t *retries)
 {
     struct ft_committer *c = calloc(1, sizeof *c);
     if (c == NULL)
@@ -103,6 +106,7 @@ struct ft_committer *ft_committer_start(const char *db_url, const char *topic_co
     c->topic_outcomes = topic_outcomes;
     c->brokers = brokers;
     c->worker_stop = worker_stop;
+    c->retries = retries;
     pthread_mutex_init(&c->lock, NULL);
     pthread_cond_init(&c->changed, NULL);
     if (pthread_create(&c->thread, NULL, run, c) != 0) {

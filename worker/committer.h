@@ -11,6 +11,7 @@
 
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "batch.h"
@@ -32,10 +33,12 @@ struct ft_commit_result {
  * Starts the thread with its own connection to db_url. When brokers is not NULL, it
  * makes a producer of its own and publishes the outcomes and progress of each stored
  * batch to topic_outcomes (replacing the producer after a fatal error). Once
- * *worker_stop is set, a batch that fails is not retried. NULL when it cannot start.
+ * *worker_stop is set, a batch that fails is not retried. Each retry of a commit adds one
+ * to *retries. NULL when it cannot start.
  */
 struct ft_committer *ft_committer_start(const char *db_url, const char *topic_commands, const char *brokers,
-                                        const char *topic_outcomes, volatile sig_atomic_t *worker_stop);
+                                        const char *topic_outcomes, volatile sig_atomic_t *worker_stop,
+                                        atomic_uint_fast64_t *retries);
 
 /* True while a commit is in flight. */
 bool ft_committer_busy(struct ft_committer *c);

@@ -37,7 +37,7 @@ struct partition {
 
 /* Counters read by the metrics thread while the worker thread writes them. */
 struct worker_metrics {
-    atomic_uint_fast64_t commands, batches, commit_failures, fenced, commit_micros, schedule_loads;
+    atomic_uint_fast64_t commands, batches, commit_failures, commit_retries, fenced, commit_micros, schedule_loads;
     atomic_int partitions;
 };
 
@@ -435,6 +435,9 @@ char *ft_pipeline_metrics(void *ctx)
                      "# HELP ft_worker_commit_failures_total Partition batches abandoned on stopping with PostgreSQL "
                      "away.\n"
                      "# TYPE ft_worker_commit_failures_total counter\nft_worker_commit_failures_total %llu\n"
+                     "# HELP ft_worker_commit_retries_total Commits PostgreSQL did not take, tried again after half a "
+                     "second.\n"
+                     "# TYPE ft_worker_commit_retries_total counter\nft_worker_commit_retries_total %llu\n"
                      "# HELP ft_worker_fenced_total Partitions dropped because another worker claimed them.\n"
                      "# TYPE ft_worker_fenced_total counter\nft_worker_fenced_total %llu\n"
                      "# HELP ft_worker_partitions Partitions this worker writes.\n"
@@ -444,6 +447,7 @@ char *ft_pipeline_metrics(void *ctx)
                      (unsigned long long)atomic_load(&metrics.commands), (unsigned long long)atomic_load(&metrics.batches),
                      (double)atomic_load(&metrics.commit_micros) / 1e6,
                      (unsigned long long)atomic_load(&metrics.commit_failures),
+                     (unsigned long long)atomic_load(&metrics.commit_retries),
                      (unsigned long long)atomic_load(&metrics.fenced), atomic_load(&metrics.partitions),
                      (unsigned long long)atomic_load(&metrics.schedule_loads));
     return ft_strbuf_take(&t);
@@ -455,7 +459,7 @@ bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop
     char err[512];
     w.db = PQconnectdb(config->database_url);
     w.committer = ft_committer_start(config->database_url, config->topic_commands, config->kafka_brokers,
-                                     config->topic_outcomes, stop);
+                                     config->topic_outcomes, stop, &metrics.commit_retries);
     if (w.committer != NULL)
         w.consumer = consumer_new(&w, err, sizeof err);
     bool ok = w.consumer != NULL && w.committer != NULL && subscribe(&w);
@@ -534,7 +538,8 @@ bool ft_pipeline_replay(const struct ft_config *config, int32_t only_partition, 
     int32_t partitions = 0;
     w.db = PQconnectdb(config->database_url);
     w.consumer = consumer_new(&w, err, sizeof err);
-    w.committer = ft_committer_start(config->database_url, config->topic_commands, NULL, NULL, stop);
+    w.committer = ft_committer_start(config->database_url, config->topic_commands, NULL, NULL, stop,
+                                     &metrics.commit_retries);
     bool ok = w.consumer != NULL && w.committer != NULL && PQstatus(w.db) == CONNECTION_OK &&
               ft_kafka_partition_count(w.consumer, config->topic_commands, 10000, &partitions) &&
               only_partition < partitions;
