@@ -159,6 +159,8 @@ static enum key_claim claim_key(struct ft_app *app, const struct ft_request *req
         ft_store_idempotency_bind(db, pd->cmd.user_id, pd->key, pd->cmd.token, existing, &age_ms);
     if (result == FT_STORE_OK) {
         claimed = true;
+    } else if (result == FT_STORE_NOT_FOUND) {
+        ft_respond_fail(resp, 401, "INVALID_TOKEN", "the account of this token does not exist");
     } else if (result == FT_STORE_CONFLICT) {
         struct ft_token_view view;
         char *json = NULL;

@@ -78,7 +78,7 @@ enum ft_store_result ft_store_partition_offsets(PGconn *db, const char *topic, i
 /*
  * Binds the user's Idempotency-Key to token. CONFLICT when the key is bound already:
  * its token is copied into existing (FT_REQUEST_TOKEN_SIZE bytes) and *age_ms says how
- * long ago it was bound.
+ * long ago it was bound. NOT_FOUND when the user does not exist (any more).
  */
 enum ft_store_result ft_store_idempotency_bind(PGconn *db, int64_t user_id, const char *key, const char *token,
                                                char *existing, int64_t *age_ms);

@@ -138,6 +138,10 @@ enum ft_store_result ft_store_idempotency_bind(PGconn *db, int64_t user_id, cons
             " SELECT token, (extract(epoch FROM clock_timestamp() - created_at) * 1000)::bigint, false"
             " FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM made)",
             3, params);
+        if (!ft_db_ok(res) && strcmp(ft_db_sqlstate(res), "23503") == 0) {
+            PQclear(res); /* the users key: a signed token of an account that no longer exists */
+            return FT_STORE_NOT_FOUND;
+        }
         if (!ft_db_ok(res))
             return failed(db, res, "idempotency_bind");
         if (PQntuples(res) == 0) {

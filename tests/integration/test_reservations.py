@@ -296,6 +296,16 @@ def test_a_retry_with_the_same_key_gets_the_same_token_and_queues_nothing(api, u
     assert sum(kafka.ends(COMMANDS).values()) == sum(after_first.values()) + 2
 
 
+def test_a_key_of_an_account_that_no_longer_exists_is_refused_and_queues_nothing(api, schedule, db,
+                                                                                nothing_queued):
+    gone = new_user(api)
+    db.rows("DELETE FROM users WHERE id = %s RETURNING id", gone.id)
+    body = {"scheduleId": schedule["id"], "quantity": 1}
+    with nothing_queued():
+        assert_error(reserve(api, gone, body, **{"Idempotency-Key": str(uuid.uuid4())}), 401, "INVALID_TOKEN")
+    assert db.value("SELECT count(*) FROM idempotency_keys WHERE user_id = %s", gone.id) == 0
+
+
 def test_a_key_whose_request_never_reached_kafka_is_taken_over(api, user, schedule, kafka, db):
     """An ingress that died between binding the key and producing leaves a row behind:
     while young, a retry hears 409 REQUEST_IN_PROGRESS; once stale, the retry queues."""

@@ -170,3 +170,24 @@ def test_a_commit_whose_answer_was_lost_is_not_written_twice(db, topics, workers
         worker.stop()
     finally:
         relay.close()
+
+
+def test_a_hold_of_a_user_the_database_lacks_is_stored_not_retried_for_ever(db, topics, workers):
+    """The worker holds no users and must be able to store any command of the log, also
+    one whose user the database has not (restored from a backup older than the user's
+    signup, the commands since replayed; or recreated under the same JWT secret)."""
+    schedule, seats = db.schedule()
+    (user,) = db.users(1)
+    gone = user + 1000
+    worker = workers(topics, db)
+    unknown_user, after = new_token(), new_token()
+    ts = now_ms()
+    topics.send(reserve(unknown_user, gone, schedule, ts, seat_ids=[seats[1][0]]))
+    topics.send(reserve(after, user, schedule, ts + 1, seat_ids=[seats[1][1]]))
+    topics.flush()
+    wait_decided(db, topics, timeout=30)
+    outcomes = db.outcomes([unknown_user, after])
+    assert [outcomes[t][0] for t in (unknown_user, after)] == ["HELD", "HELD"]
+    assert db.value("SELECT user_id FROM reservations WHERE id = %s", outcomes[unknown_user][2]) == gone
+    assert "worker.commit_retry" not in worker.text()
+    worker.stop()
