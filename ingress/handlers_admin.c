@@ -23,8 +23,13 @@ static bool read_row(const json_t *row, size_t index, json_t *clean, struct ft_e
     int64_t seats = 0, price = 0;
     const char *grade = NULL;
     if (!ft_body_integer(row, "seats", &seats, err) || !ft_body_string(row, "grade", true, &grade, err) ||
-        !ft_body_integer(row, "price", &price, err))
+        !ft_body_integer(row, "price", &price, err)) {
+        /* The member's name alone would not say which row: rows[2].price, as for a range. */
+        char path[sizeof where + sizeof err->field];
+        snprintf(path, sizeof path, "%s.%s", where, err->field);
+        snprintf(err->field, sizeof err->field, "%.*s", (int)sizeof err->field - 1, path);
         return false;
+    }
     char field[48];
     snprintf(field, sizeof field, "%s.seats", where);
     if (!ft_check_range(seats, field, 1, ROW_SEATS_MAX, err))
