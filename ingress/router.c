@@ -31,6 +31,13 @@ static bool path_matches(const char *template, const char *path, char *param, si
     return *t == '\0' && *p == '\0';
 }
 
+/* True when a route of route_method answers method: HEAD is GET without the body
+ * (libmicrohttpd leaves the body out), as HTTP asks of every server (RFC 9110, 9.3.2). */
+static bool answers(const char *route_method, const char *method)
+{
+    return strcmp(route_method, method) == 0 || (strcmp(method, "HEAD") == 0 && strcmp(route_method, "GET") == 0);
+}
+
 /* Matches the routes whose template is literal (or, with literal false, has a `{…}`). */
 static void match_pass(const struct ft_route *routes, size_t count, const char *method, const char *path,
                        bool literal, struct ft_match *match)
@@ -40,7 +47,7 @@ static void match_pass(const struct ft_route *routes, size_t count, const char *
         bool is_literal = strchr(routes[i].path, '{') == NULL;
         if (is_literal != literal || !path_matches(routes[i].path, path, param, sizeof param))
             continue;
-        if (strcmp(routes[i].method, method) == 0) {
+        if (answers(routes[i].method, method)) {
             match->result = FT_MATCH_FOUND;
             match->index = i;
             memcpy(match->param, param, sizeof param);
@@ -48,7 +55,8 @@ static void match_pass(const struct ft_route *routes, size_t count, const char *
         }
         match->result = FT_MATCH_WRONG_METHOD;
         size_t used = strlen(match->allow);
-        snprintf(match->allow + used, sizeof match->allow - used, "%s%s", used ? ", " : "", routes[i].method);
+        snprintf(match->allow + used, sizeof match->allow - used, "%s%s%s", used ? ", " : "", routes[i].method,
+                 strcmp(routes[i].method, "GET") == 0 ? ", HEAD" : "");
     }
 }
 

@@ -55,6 +55,15 @@ def test_wrong_method_is_405_with_allow(api, unchanged, method, path, allowed):
     assert listed - {"HEAD", "OPTIONS"} == allowed, resp.headers["Allow"]
 
 
+@pytest.mark.parametrize("path", ["/api/v1/concerts", "/healthz", "/api/v1/concerts/{concert}"])
+def test_head_answers_as_get_without_the_body(api, catalog, path):
+    path = path.format(**catalog)
+    got, head = api.get(path), api.call("HEAD", path)
+    assert got.status_code == head.status_code == 200, describe(head)
+    assert head.content == b"" and head.headers["Content-Type"] == got.headers["Content-Type"]
+    assert head.headers["Content-Length"] == str(len(got.content))
+
+
 @pytest.mark.parametrize("route", sorted(BODY_ROUTES))
 @pytest.mark.parametrize("ctype", ["text/plain", "application/x-www-form-urlencoded",
                                    "multipart/form-data; boundary=x", "application/xml",

@@ -55,10 +55,26 @@ Test(router, a_known_path_with_another_method_is_405_listing_the_methods)
 {
     struct ft_match m = match("DELETE", "/api/v1/concerts");
     cr_assert_eq(m.result, FT_MATCH_WRONG_METHOD);
-    cr_assert_str_eq(m.allow, "GET, POST");
+    cr_assert_str_eq(m.allow, "GET, HEAD, POST");
     m = match("PUT", "/api/v1/seats/3");
     cr_assert_eq(m.result, FT_MATCH_WRONG_METHOD);
-    cr_assert_str_eq(m.allow, "GET");
+    cr_assert_str_eq(m.allow, "GET, HEAD");
+    m = match("PUT", "/api/v1/payments/prepare");
+    cr_assert_eq(m.result, FT_MATCH_WRONG_METHOD);
+    cr_assert_str_eq(m.allow, "POST");
+}
+
+Test(router, head_is_answered_by_the_get_route_and_by_no_other)
+{
+    struct ft_match m = match("HEAD", "/api/v1/seats/3");
+    cr_assert_eq(m.result, FT_MATCH_FOUND);
+    cr_assert_eq(m.index, 4);
+    cr_assert_str_eq(m.param, "3");
+    m = match("HEAD", "/api/v1/concerts");
+    cr_assert_eq(m.result, FT_MATCH_FOUND);
+    cr_assert_eq(m.index, 0);
+    m = match("HEAD", "/api/v1/concerts/1/schedules");
+    cr_assert_eq(m.result, FT_MATCH_WRONG_METHOD, "POST only");
 }
 
 Test(router, a_literal_path_is_its_own_resource_before_a_template)
