@@ -27,6 +27,7 @@
 #include "response.h"
 #include "routes.h"
 #include "static_files.h"
+#include "uri_unescape.h"
 
 struct ft_server {
     struct MHD_Daemon *daemon;
@@ -153,6 +154,13 @@ static enum MHD_Result collect_forwarded(void *cls, enum MHD_ValueKind kind, con
     }
     f->values[f->count++] = value;
     return MHD_YES;
+}
+
+static size_t on_unescape(void *cls, struct MHD_Connection *conn, char *text)
+{
+    (void)cls;
+    (void)conn;
+    return ft_uri_unescape(text);
 }
 
 /* Decides who sent the request: the peer, or what trusted proxies say (client_address.h). */
@@ -602,6 +610,7 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
         MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
         MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
+        MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL,
         MHD_OPTION_END);
     if (server->daemon == NULL) {
         snprintf(err, errlen, "cannot listen on %s:%d (in use, or not allowed)", config->http_addr, config->http_port);

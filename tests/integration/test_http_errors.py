@@ -55,6 +55,22 @@ def test_wrong_method_is_405_with_allow(api, unchanged, method, path, allowed):
     assert listed - {"HEAD", "OPTIONS"} == allowed, resp.headers["Allow"]
 
 
+@pytest.mark.parametrize("path,status,code", [
+    ("/api/v1/concerts/{concert}%00junk", 400, "INVALID_ID"),  # not concert {concert}: the NUL is no end
+    ("/api/v1/concerts%2F{concert}", 404, "ROUTE_NOT_FOUND"),  # an escaped slash makes no segment
+    ("/healthz%00x", 404, "ROUTE_NOT_FOUND"),
+])
+def test_escapes_that_would_change_the_path_are_not_decoded(api, catalog, unchanged, path, status, code):
+    with unchanged():
+        assert_error(api.get(path.format(**catalog)), status, code)
+
+
+def test_escapes_of_plain_characters_are_decoded(api, catalog):
+    escaped = "".join(f"%{ord(c):02X}" for c in str(catalog["concert"]))
+    resp = api.get(f"/api/v1/concerts/{escaped}")
+    assert resp.status_code == 200 and resp.body["id"] == catalog["concert"], describe(resp)
+
+
 @pytest.mark.parametrize("path", ["/api/v1/concerts", "/healthz", "/api/v1/concerts/{concert}"])
 def test_head_answers_as_get_without_the_body(api, catalog, path):
     path = path.format(**catalog)
