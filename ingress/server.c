@@ -62,6 +62,7 @@ struct exchange {
     char *body; /* NUL-terminated once complete */
     size_t body_len, body_cap;
     bool too_large;
+    size_t discarded; /* too large: the bytes of the body read and thrown away */
     enum exchange_state state;
     struct ft_server *server;
     struct MHD_Connection *conn;
@@ -174,14 +175,20 @@ static void choose_client(const struct ft_server *server, struct MHD_Connection 
                       out);
 }
 
+/* How much of a body past the limit is read (and thrown away) so that the client, still
+ * sending, hears the 413; beyond it the connection is closed. A chunked body announces
+ * no length, so only this stops one that never ends. */
+#define BODY_DISCARD_MAX ((size_t)1 << 20)
+
 static bool body_append(struct exchange *ex, const char *data, size_t size, size_t limit)
 {
     if (ex->too_large || ex->body_len + size > limit) {
         ex->too_large = true;
         free(ex->body);
         ex->body = NULL;
+        ex->discarded += ex->body_len + size;
         ex->body_len = ex->body_cap = 0;
-        return true; /* keep reading, to answer 413 once the client has sent it */
+        return ex->discarded <= limit + BODY_DISCARD_MAX; /* keep reading, to answer 413 once it is sent */
     }
     if (ex->body_len + size + 1 > ex->body_cap) {
         size_t cap = ex->body_cap ? ex->body_cap * 2 : 1024;

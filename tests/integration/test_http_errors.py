@@ -2,6 +2,7 @@
 methods, content types and oversized bodies. Each gets its documented 4xx, writes
 nothing, and leaves the server healthy."""
 import json
+import socket
 
 import pytest
 
@@ -114,6 +115,23 @@ def test_oversized_body_is_413(api, admin, catalog, unchanged, route, chunked):
         with unchanged():
             resp = api.raw("POST", path.format(**catalog), parts, headers, chunked=chunked)
             assert_error(resp, 413, "BODY_TOO_LARGE")
+
+
+def test_a_chunked_body_far_beyond_the_limit_is_cut_off(api):
+    """Without a length, only the server can end a body that never ends: past the limit
+    and a mebibyte more it closes the connection instead of reading on."""
+    head = ("POST /api/v1/users/signup HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            "Transfer-Encoding: chunked\r\n\r\n").encode()
+    chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)
+    sent = 0
+    with socket.create_connection(("127.0.0.1", api.port), timeout=15) as sock:
+        sock.sendall(head)
+        with pytest.raises(OSError):  # reset, or a broken pipe, once the server has closed
+            for _ in range(512):  # 32 MiB, if nobody stopped it
+                sock.sendall(chunk)
+                sent += len(chunk)
+    assert sent < 24 * 2**20, "cut off after the limit and a mebibyte, and the sockets' buffers"
+    api.healthy()
 
 
 @pytest.mark.parametrize("chunked", [False, True], ids=["content-length", "chunked"])
