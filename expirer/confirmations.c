@@ -41,7 +41,7 @@ int ft_resend_confirmations_once(const struct ft_config *config, PGconn *db, rd_
                                   .payment.amount = strtoll(PQgetvalue(res, i, 6), NULL, 10) };
         snprintf(cmd.payment.imp_uid, sizeof cmd.payment.imp_uid, "%s", PQgetvalue(res, i, 4));
         snprintf(cmd.payment.merchant_uid, sizeof cmd.payment.merchant_uid, "%s", PQgetvalue(res, i, 5));
-        if (!ft_sweep_send(producer, config->topic_commands, partitions, &cmd, &failures))
+        if (!ft_sweep_send(producer, config->topic_commands, partitions, &cmd))
             failures++;
     }
     if (rows > 0 && !ft_sweep_flush(producer))

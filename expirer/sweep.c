@@ -1,6 +1,7 @@
 #include "sweep.h"
 
 #include <inttypes.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,13 +13,16 @@
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 
-/* Delivery reports of one turn: how many came back failed. */
+/* Every delivery report that came back failed. A counter that lives as long as the
+ * process, not a turn's: a report can come after its turn gave up waiting. */
+static atomic_uint_fast64_t failed_deliveries;
+
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg, void *opaque)
 {
     (void)rk;
     (void)opaque;
-    if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR && msg->_private != NULL)
-        (*(int *)msg->_private)++;
+    if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        atomic_fetch_add(&failed_deliveries, 1);
 }
 
 rd_kafka_t *ft_sweep_producer_new(const struct ft_config *config, char *err, size_t errlen)
@@ -37,8 +41,7 @@ rd_kafka_t *ft_sweep_producer_new(const struct ft_config *config, char *err, siz
     return producer;
 }
 
-bool ft_sweep_send(rd_kafka_t *producer, const char *topic, int32_t partitions, const struct ft_command *cmd,
-                   int *failures)
+bool ft_sweep_send(rd_kafka_t *producer, const char *topic, int32_t partitions, const struct ft_command *cmd)
 {
     char value[1024], key[24];
     size_t len = ft_command_encode(cmd, value, sizeof value);
@@ -48,7 +51,7 @@ bool ft_sweep_send(rd_kafka_t *producer, const char *topic, int32_t partitions, 
                                              producer, RD_KAFKA_V_TOPIC(topic),
                                              RD_KAFKA_V_PARTITION(ft_kafka_schedule_partition(cmd->schedule_id, partitions)),
                                              RD_KAFKA_V_KEY(key, strlen(key)), RD_KAFKA_V_VALUE(value, len),
-                                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_OPAQUE(failures),
+                                             RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                              RD_KAFKA_V_END);
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
         ft_log_warn("expirer.produce_failed", "reservation=%" PRId64 " error=\"%s\"", cmd->reservation_id,
@@ -58,10 +61,12 @@ bool ft_sweep_send(rd_kafka_t *producer, const char *topic, int32_t partitions, 
 
 bool ft_sweep_flush(rd_kafka_t *producer)
 {
+    uint_fast64_t failed_before = atomic_load(&failed_deliveries);
     if (rd_kafka_flush(producer, 10000) == RD_KAFKA_RESP_ERR_NO_ERROR)
-        return true;
+        return atomic_load(&failed_deliveries) == failed_before;
+    /* What is left is sent again by a later turn, not by this producer's retries. */
     rd_kafka_purge(producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    (void)rd_kafka_flush(producer, 10000); /* serves the purged messages' reports */
+    (void)rd_kafka_flush(producer, 10000);
     return false;
 }
 
@@ -96,7 +101,7 @@ int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *produc
         /* The command's time is when it is sent, never before the hold's end. */
         struct ft_command cmd = { .type = FT_CMD_EXPIRE, .ts_ms = now > due ? now : due, .schedule_id = schedule,
                                   .reservation_id = reservation };
-        if (!ft_sweep_send(producer, config->topic_commands, partitions, &cmd, &failures))
+        if (!ft_sweep_send(producer, config->topic_commands, partitions, &cmd))
             failures++;
         sent++;
         next.expires_at_ms = due;
@@ -111,11 +116,15 @@ int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *produc
     }
     *mark = next;
     int64_t now_mono = ft_clock_monotonic_ms();
-    if (sent < config->expirer_batch && now_mono >= mark->rescan_at_ms) {
+    if (sent < config->expirer_batch && mark->rescanning) {
+        /* A pass from the start caught up: the next one waits its turns from now, so that
+         * a backlog whose worker is away is sent again once in a while, not over and over. */
+        mark->rescanning = false;
+        mark->rescan_at_ms = now_mono + (int64_t)FT_SWEEP_RESCAN_TURNS * config->expirer_interval_ms;
+    } else if (sent < config->expirer_batch && now_mono >= mark->rescan_at_ms) {
         /* Caught up: the next turn starts from the first hold still HELD. Those sent but not
          * ended yet get their EXPIRE again, which changes nothing. */
-        *mark = (struct ft_sweep_mark){ .rescan_at_ms = now_mono + (int64_t)FT_SWEEP_RESCAN_TURNS *
-                                                                       config->expirer_interval_ms };
+        *mark = (struct ft_sweep_mark){ .rescanning = true };
     }
     if (sent > 0)
         ft_log_info("expirer.sent", "expire_commands=%d", sent);

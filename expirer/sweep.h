@@ -8,6 +8,7 @@
 
 #include <libpq-fe.h>
 #include <librdkafka/rdkafka.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ft/command.h"
@@ -18,28 +19,29 @@
  * restart the expirer starts again from the first hold still HELD, and an expire
  * command sent twice changes nothing, so no expiry is ever lost. A hold can be stored
  * behind the mark (its worker lagging, or another partition's holds swept first), so a
- * turn that has caught up starts again from the first hold every FT_SWEEP_RESCAN_TURNS
- * intervals at most.
+ * turn that has caught up starts again from the first hold, FT_SWEEP_RESCAN_TURNS
+ * intervals after the previous pass from the start caught up. While a worker is away,
+ * each such pass sends its due holds again.
  */
 struct ft_sweep_mark {
     int64_t expires_at_ms;
     int64_t reservation_id;
-    int64_t rescan_at_ms; /* monotonic clock: the mark goes back to the start after it */
+    int64_t rescan_at_ms; /* monotonic clock: the mark may go back to the start after it */
+    bool rescanning;      /* this pass started from the start */
 };
 
 #define FT_SWEEP_RESCAN_TURNS 30
 
-/* An idempotent producer whose delivery reports ft_sweep_once counts. NULL with err filled. */
+/* An idempotent producer whose failed deliveries ft_sweep_flush counts. NULL with err filled. */
 rd_kafka_t *ft_sweep_producer_new(const struct ft_config *config, char *err, size_t errlen);
 
-/* Hands a command to the producer for its schedule's partition; a failed delivery
- * counts in *failures (after a flush). False when it could not even be queued. */
-bool ft_sweep_send(rd_kafka_t *producer, const char *topic, int32_t partitions, const struct ft_command *cmd,
-                   int *failures);
+/* Hands a command to the producer for its schedule's partition. False when it could not
+ * even be queued. */
+bool ft_sweep_send(rd_kafka_t *producer, const char *topic, int32_t partitions, const struct ft_command *cmd);
 
-/* Waits until Kafka acknowledged what the producer holds. When it does not in time, the
- * rest is purged and its delivery reports served (they count into the caller's failures,
- * which must not be written after the caller returns) and false is returned. */
+/* Waits until Kafka acknowledged what the producer holds: true when it did, and no
+ * delivery failed meanwhile. When it does not in time, the rest is purged (a later turn
+ * sends it again) and false is returned. */
 bool ft_sweep_flush(rd_kafka_t *producer);
 
 /*
