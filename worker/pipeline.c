@@ -103,8 +103,9 @@ static void on_committed(void *ctx, struct ft_commit_result *r)
          * of it, stored at the shutdown's flush, would move the offset past this one's
          * commands without ever storing them. Whoever claims it next decides them again. */
         atomic_fetch_add(&metrics.commit_failures, 1);
-        ft_log_warn("worker.batch_abandoned", "partition=%d commands=%zu reason=\"stopping while PostgreSQL is away\"",
-                    r->partition, r->batch.commands);
+        ft_log_warn("worker.batch_abandoned",
+                    "partition=%d commands=%zu later_commands=%zu reason=\"stopping while PostgreSQL is away\"",
+                    r->partition, r->batch.commands, p != NULL ? p->batch.commands : 0);
         drop_partition(w, r->partition);
     }
     ft_batch_free(&r->batch);

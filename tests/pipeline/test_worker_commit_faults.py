@@ -61,6 +61,7 @@ def test_a_batch_given_up_at_shutdown_is_not_skipped_by_a_later_one(db, topics, 
     worker.stop()  # gives the refused batch up, then flushes what it has left
 
     assert "worker.batch_abandoned" in worker.text()
+    assert "later_commands=1 " in worker.text(), "the later command was decided, and dropped with the partition"
     assert partition_offset(db, topics, partition) == start, "nothing after the given-up batch was stored"
     assert db.outcomes(given_up + [later]) == {}
 
