@@ -12,6 +12,7 @@ import urllib.parse
 import requests
 
 from pipeline_support import new_token, now_ms, reserve, wait_decided
+from test_ops import free_port
 
 
 def partition_offset(db, topics, partition):
@@ -29,9 +30,7 @@ def test_a_batch_given_up_at_shutdown_is_not_skipped_by_a_later_one(db, topics, 
     schedule, seats = db.schedule()
     partition = schedule % topics.partitions
     users = db.users(5)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     worker = workers(topics, db, FT_WORKER_HTTP_PORT=port)
     ts = now_ms()
     topics.send(reserve(new_token(), users[0], schedule, ts, seat_ids=[seats[1][0]]))

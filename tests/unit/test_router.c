@@ -32,15 +32,19 @@ Test(router, exact_paths_match_by_method)
     cr_assert_eq(m.index, 1);
 }
 
+/* Asserts that method and path reach route `index`, with `param` captured. */
+static void expect_found(const char *method, const char *path, size_t index, const char *param)
+{
+    struct ft_match m = match(method, path);
+    cr_assert_eq(m.result, FT_MATCH_FOUND, "%s %s", method, path);
+    cr_assert_eq(m.index, index, "%s %s", method, path);
+    cr_assert_str_eq(m.param, param, "%s %s", method, path);
+}
+
 Test(router, a_template_captures_its_segment)
 {
-    struct ft_match m = match("POST", "/api/v1/concerts/17/schedules");
-    cr_assert_eq(m.result, FT_MATCH_FOUND);
-    cr_assert_eq(m.index, 3);
-    cr_assert_str_eq(m.param, "17");
-    m = match("GET", "/api/v1/seats/abc");
-    cr_assert_eq(m.result, FT_MATCH_FOUND);
-    cr_assert_str_eq(m.param, "abc"); /* the id check comes later, as 400 INVALID_ID */
+    expect_found("POST", "/api/v1/concerts/17/schedules", 3, "17");
+    expect_found("GET", "/api/v1/seats/abc", 4, "abc"); /* the id check comes later, as 400 INVALID_ID */
 }
 
 Test(router, unknown_paths_are_404)
@@ -66,15 +70,9 @@ Test(router, a_known_path_with_another_method_is_405_listing_the_methods)
 
 Test(router, head_is_answered_by_the_get_route_and_by_no_other)
 {
-    struct ft_match m = match("HEAD", "/api/v1/seats/3");
-    cr_assert_eq(m.result, FT_MATCH_FOUND);
-    cr_assert_eq(m.index, 4);
-    cr_assert_str_eq(m.param, "3");
-    m = match("HEAD", "/api/v1/concerts");
-    cr_assert_eq(m.result, FT_MATCH_FOUND);
-    cr_assert_eq(m.index, 0);
-    m = match("HEAD", "/api/v1/concerts/1/schedules");
-    cr_assert_eq(m.result, FT_MATCH_WRONG_METHOD, "POST only");
+    expect_found("HEAD", "/api/v1/seats/3", 4, "3");
+    expect_found("HEAD", "/api/v1/concerts", 0, "");
+    cr_assert_eq(match("HEAD", "/api/v1/concerts/1/schedules").result, FT_MATCH_WRONG_METHOD, "POST only");
 }
 
 Test(router, a_literal_path_is_its_own_resource_before_a_template)
