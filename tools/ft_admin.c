@@ -6,8 +6,11 @@
  *   ft-admin create-topics                     the pipeline's topics, idempotent
  *   ft-admin digest                            digest of the pipeline state in
  *                                              FT_DATABASE_URL (see ft-worker --replay)
+ *   ft-admin resume-partition --partition N --at OFFSET
+ *                                              where a partition stopped at a gap in
+ *                                              the log goes on from (resume_partition.c)
  *
- * Both read the usual FT_* environment (ft-ingress --help lists it).
+ * All read the usual FT_* environment (ft-ingress --help lists it).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +23,7 @@
 #include "ft/password.h"
 #include "ft/program.h"
 #include "ft/state_digest.h"
+#include "resume_partition.h"
 #include "store.h"
 #include "validate.h"
 
@@ -27,7 +31,8 @@ static int usage(void)
 {
     fputs("usage: ft-admin create-admin --email EMAIL --name NAME   (password in FT_ADMIN_PASSWORD)\n"
           "       ft-admin create-topics\n"
-          "       ft-admin digest\n",
+          "       ft-admin digest\n"
+          "       ft-admin resume-partition --partition N --at OFFSET\n",
           stderr);
     return EXIT_FAILURE;
 }
@@ -108,5 +113,7 @@ int main(int argc, char **argv)
         return create_topics(&config);
     if (strcmp(argv[1], "digest") == 0)
         return print_digest(&config);
+    if (strcmp(argv[1], "resume-partition") == 0)
+        return ft_admin_resume_partition(&config, option(argc, argv, "--partition"), option(argc, argv, "--at"));
     return usage();
 }

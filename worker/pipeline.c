@@ -33,12 +33,13 @@ struct partition {
     struct ft_batch batch;
     int64_t batch_started_ms; /* monotonic time of the batch's first command */
     double rate_per_sec;      /* decisions per second, smoothed */
+    bool log_gap;             /* the log cannot give the offset to go on from: nothing more is decided */
 };
 
 /* Counters read by the metrics thread while the worker thread writes them. */
 struct worker_metrics {
     atomic_uint_fast64_t commands, batches, commit_failures, commit_retries, fenced, commit_micros, schedule_loads;
-    atomic_int partitions;
+    atomic_int partitions, partitions_at_gap;
 };
 
 static struct worker_metrics metrics;
@@ -73,6 +74,8 @@ static void drop_partition(struct worker *w, int32_t number)
     struct partition *p = w->parts[number];
     if (p == NULL)
         return;
+    if (p->log_gap)
+        atomic_fetch_sub(&metrics.partitions_at_gap, 1);
     ft_decider_free(p->decider);
     ft_batch_free(&p->batch);
     free(p);
@@ -342,10 +345,43 @@ static void decide_message(struct worker *w, struct partition *p, const rd_kafka
     }
 }
 
+/*
+ * The log cannot give the offset the partition goes on from (auto.offset.reset=error):
+ * its stored offset is below the log's start (retention or deleted records took commands
+ * nobody decided) or beyond its end (the topic was recreated, or the broker lost its
+ * tail). Going on from either end of the log would pass over accepted commands without a
+ * word, or take new ones for decided, so the partition stops here until an operator
+ * chooses where it resumes (docs/operations.md, "A partition at a gap in the log").
+ * librdkafka fetches nothing more of it; the other partitions go on.
+ */
+static void stop_at_gap(struct worker *w, struct partition *p, const rd_kafka_message_t *msg)
+{
+    if (p->log_gap)
+        return;
+    int64_t low = -1, high = -1;
+    rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(w->consumer, w->config->topic_commands, p->number, &low, &high, 5000);
+    const char *why = err != RD_KAFKA_RESP_ERR_NO_ERROR ? rd_kafka_err2str(err)
+                      : p->decided_offset < low     ? "commands before the log's start were deleted undecided"
+                      : p->decided_offset > high    ? "the log ends before the stored offset"
+                                                    : "the broker refused the offset";
+    ft_log_error("worker.log_gap",
+                 "partition=%d resume_offset=%" PRId64 " log_start=%" PRId64 " log_end=%" PRId64
+                 " reason=\"%s\" error=\"%s\"",
+                 p->number, p->decided_offset, low, high, why, rd_kafka_message_errstr(msg));
+    p->log_gap = true;
+    atomic_fetch_add(&metrics.partitions_at_gap, 1);
+}
+
 static void handle(struct worker *w, rd_kafka_message_t *msg)
 {
     if (msg->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
         return;
+    if (msg->err == RD_KAFKA_RESP_ERR__AUTO_OFFSET_RESET && msg->partition >= 0 && msg->partition < PARTITIONS_MAX &&
+        w->parts[msg->partition] != NULL) {
+        stop_at_gap(w, w->parts[msg->partition], msg);
+        return;
+    }
     if (msg->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         ft_log_warn("worker.consume_error", "error=\"%s\"", rd_kafka_message_errstr(msg));
         return;
@@ -397,7 +433,7 @@ static rd_kafka_t *consumer_new(struct worker *w, char *err, size_t errlen)
         { "group.id", w->config->worker_group },
         { "enable.auto.commit", "false" }, /* the offset lives in PostgreSQL */
         { "enable.auto.offset.store", "false" },
-        { "auto.offset.reset", "earliest" },
+        { "auto.offset.reset", "error" }, /* never pass over a gap in the log: stop_at_gap */
         { "partition.assignment.strategy", "roundrobin" }, /* eager: assign/revoke whole lists */
         { "session.timeout.ms", "6000" },                   /* a dead worker's partitions move within seconds */
         { "heartbeat.interval.ms", "1500" },
@@ -443,6 +479,9 @@ char *ft_pipeline_metrics(void *ctx)
                      "# TYPE ft_worker_fenced_total counter\nft_worker_fenced_total %llu\n"
                      "# HELP ft_worker_partitions Partitions this worker writes.\n"
                      "# TYPE ft_worker_partitions gauge\nft_worker_partitions %d\n"
+                     "# HELP ft_worker_partitions_at_gap Partitions stopped: the log cannot give the offset they go "
+                     "on from.\n"
+                     "# TYPE ft_worker_partitions_at_gap gauge\nft_worker_partitions_at_gap %d\n"
                      "# HELP ft_worker_schedule_loads_total Schedules read from PostgreSQL into memory.\n"
                      "# TYPE ft_worker_schedule_loads_total counter\nft_worker_schedule_loads_total %llu\n",
                      (unsigned long long)atomic_load(&metrics.commands), (unsigned long long)atomic_load(&metrics.batches),
@@ -450,6 +489,7 @@ char *ft_pipeline_metrics(void *ctx)
                      (unsigned long long)atomic_load(&metrics.commit_failures),
                      (unsigned long long)atomic_load(&metrics.commit_retries),
                      (unsigned long long)atomic_load(&metrics.fenced), atomic_load(&metrics.partitions),
+                     atomic_load(&metrics.partitions_at_gap),
                      (unsigned long long)atomic_load(&metrics.schedule_loads));
     return ft_strbuf_take(&t);
 }
