@@ -336,17 +336,37 @@ static void answer_from_store(struct ft_app *app, const struct ft_request *req, 
     free(json);
 }
 
-void ft_handle_reservation_request_get(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+static const char *path_token(const struct ft_request *req)
 {
     const char *slash = strrchr(req->path, '/');
-    const char *token = slash != NULL ? slash + 1 : "";
+    return slash != NULL ? slash + 1 : "";
+}
+
+/* Blocking pool: a token the registry does not hold (issued before this server started,
+ * evicted, or someone's guess). */
+static void poll_unknown_from_store(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    answer_from_store(app, req, path_token(req), false, resp);
+}
+
+/* Blocking pool: a token of the caller's that the registry knows is decided and stored. */
+static void poll_decided_from_store(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    answer_from_store(app, req, path_token(req), true, resp);
+}
+
+/* On an HTTP thread: answered from the registry in memory; what needs PostgreSQL goes to
+ * the blocking pool, so that a flood of unknown tokens never stalls reservations. */
+void ft_handle_reservation_request_get(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    const char *token = path_token(req);
     if (!ft_request_token_valid(token)) { /* like a path id that is not a number */
         ft_respond_fail(resp, 400, "INVALID_ID", "a request token is 34 characters of A-Z, a-z, 0-9, - and _");
         return;
     }
     struct ft_token_view view;
     if (!ft_registry_find(ft_pipeline_registry(app->pipeline), token, &view)) {
-        answer_from_store(app, req, token, false, resp);
+        resp->then_blocking = poll_unknown_from_store;
         return;
     }
     if (view.user_id != req->caller.user_id) { /* someone else's token is nobody's */
@@ -370,7 +390,7 @@ void ft_handle_reservation_request_get(struct ft_app *app, const struct ft_reque
     if (doc != NULL)
         ft_respond_json(resp, 200, doc);
     else
-        answer_from_store(app, req, token, view.state == FT_TOKEN_IN_STORE, resp);
+        resp->then_blocking = view.state == FT_TOKEN_IN_STORE ? poll_decided_from_store : poll_unknown_from_store;
 }
 
 /* --- hooks on other routes --------------------------------------------------------------- */

@@ -42,6 +42,10 @@ struct ft_response {
     char *body;               /* malloc'd, owned by the response */
     const char *content_type; /* static string */
     char allow[64];           /* for 405: the methods the path takes */
+    /* Set, instead of an answer, by the handler of a route that is not blocking when it
+     * finds it must read PostgreSQL after all (a poll the registry cannot answer): the
+     * server then runs this handler on the blocking pool (routes.c). */
+    void (*then_blocking)(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 };
 
 /* A client-visible failure: status, stable code, sentence, and the field at fault. */

@@ -6,7 +6,9 @@
  * Columns: method, path, handler, who may call, takes a JSON body, blocking (waits on
  * PortOne, hashes a password or reads PostgreSQL: runs on the blocking pool,
  * blocking_pool.h, so that an HTTP thread, which also serves the reservations and polls
- * of its other connections, never waits on any of them). */
+ * of its other connections, never waits on any of them). A handler of a route that is
+ * not blocking hands what it cannot answer from memory to the pool the same way
+ * (ft_response.then_blocking): a poll of a token the registry does not hold. */
 #define ROUTE_TABLE(X)                                                                                                 \
     X("POST", "/api/v1/users/signup", ft_handle_signup, FT_ACCESS_PUBLIC, true, true)                                  \
     X("POST", "/api/v1/users/login", ft_handle_login, FT_ACCESS_PUBLIC, true, true)                                    \

@@ -336,10 +336,13 @@ static void dispatch(struct ft_server *server, struct MHD_Connection *conn, cons
         ft_respond_fail(resp, 400, "INVALID_ID", "an id is a whole number from 1 to 9223372036854775807");
         return;
     }
-    if (route->blocking)
+    if (route->blocking) {
         run_blocking(server, ex, route->handler, resp);
-    else
-        route->handler(app, req, resp);
+        return;
+    }
+    route->handler(app, req, resp);
+    if (resp->then_blocking != NULL)
+        run_blocking(server, ex, resp->then_blocking, resp);
 }
 
 static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchange *ex, struct ft_response *resp)
