@@ -141,6 +141,29 @@ static void in_progress(const struct ft_request *req, struct ft_response *resp)
 }
 
 /*
+ * Answers 202 with `token`, the user's earlier request, when Kafka has it: the registry
+ * holds only tokens Kafka has, and request_outcomes only decided ones. NOT_FOUND (nothing
+ * answered) when neither knows it; another failure is answered.
+ */
+static enum ft_store_result answer_if_durable(struct ft_app *app, PGconn *db, int64_t user_id, const char *token,
+                                              struct ft_response *resp)
+{
+    struct ft_token_view view;
+    if (ft_registry_find(ft_pipeline_registry(app->pipeline), token, &view)) {
+        answer_accepted(resp, token, view.state == FT_TOKEN_WAITING ? view.position : 0, view.rate_per_sec);
+        return FT_STORE_OK;
+    }
+    char *json = NULL;
+    enum ft_store_result result = ft_store_request_outcome(db, token, user_id, &json);
+    free(json);
+    if (result == FT_STORE_OK)
+        answer_accepted(resp, token, 0, 0); /* decided already */
+    else if (result != FT_STORE_NOT_FOUND)
+        ft_respond_stored(resp, result, 202, NULL, "");
+    return result;
+}
+
+/*
  * Binds the Idempotency-Key to pd's token, or answers for the request the key already
  * names: 202 with its token when that request is durable (the registry holds only
  * tokens Kafka has, and request_outcomes only decided ones), 409 while it may still be
@@ -162,14 +185,8 @@ static enum key_claim claim_key(struct ft_app *app, const struct ft_request *req
     } else if (result == FT_STORE_NOT_FOUND) {
         ft_respond_fail(resp, 401, "INVALID_TOKEN", "the account of this token does not exist");
     } else if (result == FT_STORE_CONFLICT) {
-        struct ft_token_view view;
-        char *json = NULL;
-        if (ft_registry_find(ft_pipeline_registry(app->pipeline), existing, &view)) {
-            answer_accepted(resp, existing, view.state == FT_TOKEN_WAITING ? view.position : 0, view.rate_per_sec);
-        } else if ((result = ft_store_request_outcome(db, existing, pd->cmd.user_id, &json)) == FT_STORE_OK) {
-            answer_accepted(resp, existing, 0, 0); /* decided already */
-        } else if (result != FT_STORE_NOT_FOUND) {
-            ft_respond_stored(resp, result, 202, NULL, "");
+        if ((result = answer_if_durable(app, db, pd->cmd.user_id, existing, resp)) != FT_STORE_NOT_FOUND) {
+            /* answered: 202 with the earlier token, or the store's failure */
         } else if (age_ms < IDEMPOTENCY_STALE_MS) {
             in_progress(req, resp);
         } else if ((result = ft_store_idempotency_rebind(db, pd->cmd.user_id, pd->key, existing, pd->cmd.token)) ==
@@ -181,13 +198,33 @@ static enum key_claim claim_key(struct ft_app *app, const struct ft_request *req
         } else {
             ft_respond_stored(resp, result, 202, NULL, "");
         }
-        free(json);
     } else {
         ft_respond_stored(resp, result, 202, NULL, "");
     }
     ft_db_release(app->db, db);
     pd->key_bound = claimed;
     return claimed ? KEY_CLAIMED : KEY_ANSWERED;
+}
+
+/*
+ * A retry of a request Kafka took before its schedule closed gets that request's token,
+ * as every retry does: the key names the request, whatever the catalog says now. False,
+ * with nothing answered, when the key names no request Kafka has.
+ */
+static bool answer_retry_after_close(struct ft_app *app, const struct ft_request *req, const char *key,
+                                     struct ft_response *resp)
+{
+    PGconn *db = ft_handler_db(app, resp);
+    if (db == NULL)
+        return true; /* answered 503 */
+    char earlier[FT_REQUEST_TOKEN_SIZE];
+    enum ft_store_result result = ft_store_idempotency_find(db, req->caller.user_id, key, earlier);
+    if (result == FT_STORE_OK)
+        result = answer_if_durable(app, db, req->caller.user_id, earlier, resp);
+    else if (result != FT_STORE_NOT_FOUND)
+        ft_respond_stored(resp, result, 202, NULL, "");
+    ft_db_release(app->db, db);
+    return result != FT_STORE_NOT_FOUND;
 }
 
 /* Why no command can be queued now, or NULL when one can. */
@@ -222,7 +259,8 @@ void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *r
     }
     if (!ft_reservation_read(req->body, req->body_len, catalog, &pd->cmd, &err)) {
         free(pd);
-        ft_respond_error(resp, &err);
+        if (key == NULL || strcmp(err.code, "SCHEDULE_CLOSED") != 0 || !answer_retry_after_close(app, req, key, resp))
+            ft_respond_error(resp, &err);
         return;
     }
     const char *refusal = queue_refusal(app);

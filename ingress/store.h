@@ -82,6 +82,8 @@ enum ft_store_result ft_store_partition_offsets(PGconn *db, const char *topic, i
  */
 enum ft_store_result ft_store_idempotency_bind(PGconn *db, int64_t user_id, const char *key, const char *token,
                                                char *existing, int64_t *age_ms);
+/* The token the user's key is bound to (FT_REQUEST_TOKEN_SIZE bytes); NOT_FOUND when none. */
+enum ft_store_result ft_store_idempotency_find(PGconn *db, int64_t user_id, const char *key, char *token);
 /* Unbinds the key, if it is still bound to token. */
 enum ft_store_result ft_store_idempotency_unbind(PGconn *db, int64_t user_id, const char *key, const char *token);
 /* Moves the key from old_token to new_token; NOT_FOUND when it is no longer bound to old_token. */

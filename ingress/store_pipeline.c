@@ -160,6 +160,21 @@ enum ft_store_result ft_store_idempotency_bind(PGconn *db, int64_t user_id, cons
     return FT_STORE_FAILED;
 }
 
+enum ft_store_result ft_store_idempotency_find(PGconn *db, int64_t user_id, const char *key, char *token)
+{
+    char user[24];
+    snprintf(user, sizeof user, "%" PRId64, user_id);
+    const char *params[] = { user, key };
+    PGresult *res = ft_db_query(db, "SELECT token FROM idempotency_keys WHERE user_id = $1 AND key = $2", 2, params);
+    if (!ft_db_ok(res))
+        return failed(db, res, "idempotency_find");
+    bool found = PQntuples(res) == 1;
+    if (found)
+        snprintf(token, FT_REQUEST_TOKEN_SIZE, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return found ? FT_STORE_OK : FT_STORE_NOT_FOUND;
+}
+
 enum ft_store_result ft_store_idempotency_unbind(PGconn *db, int64_t user_id, const char *key, const char *token)
 {
     char user[24];

@@ -296,6 +296,26 @@ def test_a_retry_with_the_same_key_gets_the_same_token_and_queues_nothing(api, u
     assert sum(kafka.ends(COMMANDS).values()) == sum(after_first.values()) + 2
 
 
+def test_a_retry_after_the_schedule_closed_still_gets_its_token(api, user, schedule, db, nothing_queued):
+    """The key names the request, whatever the catalog says now: a client whose 202 was
+    lost, retrying as the schedule closes, learns its token and not a 409."""
+    key = str(uuid.uuid4())
+    body = {"scheduleId": schedule["id"], "quantity": 1}
+    first = reserve(api, user, body, **{"Idempotency-Key": key})
+    assert first.status_code == 202, describe(first)
+    db.rows("UPDATE schedules SET status = 'CLOSED' WHERE id = %s RETURNING id", schedule["id"])
+    with nothing_queued():
+        deadline = time.monotonic() + 10  # the catalog is re-read every 2 s; the probe is 422 until then
+        while reserve(api, user, {"scheduleId": schedule["id"], "seatIds": [MAX_ID]}).status_code != 409:
+            assert time.monotonic() < deadline, "the catalog never saw the schedule closed"
+            time.sleep(0.2)
+        again = reserve(api, user, body, **{"Idempotency-Key": key})
+        assert again.status_code == 202, describe(again)
+        assert again.body["token"] == first.body["token"]
+        assert_error(reserve(api, user, body, **{"Idempotency-Key": key + "-new"}), 409, "SCHEDULE_CLOSED")
+    assert db.value("SELECT count(*) FROM idempotency_keys WHERE user_id = %s", user.id) == 1, "no key bound"
+
+
 def test_a_key_of_an_account_that_no_longer_exists_is_refused_and_queues_nothing(api, schedule, db,
                                                                                 nothing_queued):
     gone = new_user(api)
