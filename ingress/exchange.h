@@ -42,4 +42,12 @@ struct ft_async *ft_async_defer(const struct ft_request *req, ft_async_finish_fn
 /* The deferred answer is ready: any thread, exactly once, also during the handler. */
 void ft_async_resume(struct ft_async *async);
 
+/*
+ * For a handler that has deferred its answer and must wait on PostgreSQL before it can go
+ * on: runs run(ctx) on the blocking pool (blocking_pool.h), which then resumes, directly
+ * or through other work. False, with nothing run, when the pool's queue is full.
+ */
+__attribute__((warn_unused_result)) bool ft_async_run_blocking(const struct ft_request *req, void (*run)(void *ctx),
+                                                               void *ctx);
+
 #endif

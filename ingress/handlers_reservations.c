@@ -40,6 +40,9 @@ struct pending {
     char request_id[65];
     char key[FT_IDEMPOTENCY_KEY_MAX + 1]; /* "" without Idempotency-Key */
     bool key_bound;                       /* our row in idempotency_keys: unbind it if Kafka refuses */
+    const struct ft_request *req;         /* while deferred: the key's work on the blocking pool reads it */
+    bool key_answered;                    /* the key named an earlier request, or could not be bound: */
+    struct ft_response key_answer;        /* the answer, given at finish */
     /* Written by the producer's poll thread before it resumes the exchange, read by the
      * HTTP thread after the resume (libmicrohttpd's resume orders the two). */
     rd_kafka_resp_err_t err;
@@ -107,6 +110,11 @@ static void unbind_key(struct pending *pd)
 static void finish(void *ctx, struct ft_response *resp)
 {
     struct pending *pd = ctx;
+    if (pd->key_answered) {
+        *resp = pd->key_answer;
+        pd->key_answer.body = NULL;
+        return;
+    }
     if (pd->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         ft_pipeline_count_refused(pd->app->pipeline);
         if (pd->key_bound) /* before the answer: the client's retry may come at once */
@@ -123,6 +131,7 @@ static void release(void *ctx)
     struct pending *pd = ctx;
     if (pd->key_bound && pd->err != RD_KAFKA_RESP_ERR_NO_ERROR)
         unbind_key(pd);
+    free(pd->key_answer.body);
     free(pd);
 }
 
@@ -237,6 +246,34 @@ static const char *queue_refusal(struct ft_app *app)
     return NULL;
 }
 
+/* Puts pd's command on its partition; the delivery report (or the refusal) resumes the exchange. */
+static void produce(struct pending *pd)
+{
+    char payload[1024];
+    size_t len = ft_command_encode(&pd->cmd, payload, sizeof payload);
+    rd_kafka_resp_err_t queued =
+        len == 0 ? RD_KAFKA_RESP_ERR__FAIL /* cannot happen: the body's limits keep it short */
+                 : ft_pipeline_produce(pd->app->pipeline, pd->partition, pd->cmd.schedule_id, payload, len,
+                                       &pd->delivery);
+    if (queued != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        pd->err = queued;
+        ft_async_resume(pd->async); /* finish answers 503 and frees the key */
+    }
+}
+
+/* Blocking pool: binds the key to the new token and produces, or answers for the request
+ * the key already names. */
+static void bind_key_then_produce(void *ctx)
+{
+    struct pending *pd = ctx;
+    if (claim_key(pd->app, pd->req, pd, &pd->key_answer) == KEY_CLAIMED) {
+        produce(pd);
+        return;
+    }
+    pd->key_answered = true;
+    ft_async_resume(pd->async);
+}
+
 void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
 {
     struct ft_catalog *catalog = ft_pipeline_catalog(app->pipeline);
@@ -278,27 +315,28 @@ void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *r
     ft_request_token_new(pd->cmd.token);
     pd->partition = ft_kafka_schedule_partition(pd->cmd.schedule_id, ft_pipeline_partitions(app->pipeline));
     snprintf(pd->request_id, sizeof pd->request_id, "%s", req->request_id);
-    if (key != NULL) {
-        snprintf(pd->key, sizeof pd->key, "%s", key);
-        if (claim_key(app, req, pd, resp) == KEY_ANSWERED) {
-            free(pd);
-            return;
-        }
-    }
-    char payload[1024];
-    size_t len = ft_command_encode(&pd->cmd, payload, sizeof payload);
     /* Suspend first, then produce: the delivery report may come at once, on another thread. */
-    if (len == 0 || (pd->async = ft_async_defer(req, finish, release, pd)) == NULL) { /* neither can happen */
-        pd->err = RD_KAFKA_RESP_ERR__FAIL;
-        release(pd);
+    if ((pd->async = ft_async_defer(req, finish, release, pd)) == NULL) { /* cannot happen */
+        free(pd);
         ft_respond_fail(resp, 500, "INTERNAL", "internal error");
         return;
     }
-    rd_kafka_resp_err_t queued =
-        ft_pipeline_produce(app->pipeline, pd->partition, pd->cmd.schedule_id, payload, len, &pd->delivery);
-    if (queued != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        pd->err = queued;
-        ft_async_resume(pd->async); /* finish answers 503 and frees the key */
+    if (key == NULL) {
+        produce(pd);
+        return;
+    }
+    /* The key's row is PostgreSQL's, and binding it waits for a commit: on the blocking pool,
+     * so that the HTTP thread goes on serving its other connections (the browser sends a key
+     * with every reservation). The command is produced from there once the key is ours. */
+    snprintf(pd->key, sizeof pd->key, "%s", key);
+    pd->req = req;
+    pd->key_answer = (struct ft_response){ .status = 500, .content_type = "application/json" };
+    if (!ft_async_run_blocking(req, bind_key_then_produce, pd)) {
+        ft_log_warn("http.blocking_pool_full", "rid=%s", req->request_id);
+        ft_respond_fail(&pd->key_answer, 503, "UNAVAILABLE",
+                        "too many requests are waiting for the database; try again shortly");
+        pd->key_answered = true;
+        ft_async_resume(pd->async);
     }
 }
 

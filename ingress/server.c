@@ -111,6 +111,11 @@ void ft_async_resume(struct ft_async *async)
     MHD_resume_connection(((struct exchange *)async)->conn);
 }
 
+bool ft_async_run_blocking(const struct ft_request *req, void (*run)(void *ctx), void *ctx)
+{
+    return ft_blocking_pool_submit(exchange_of(req)->server->blocking, run, ctx);
+}
+
 static double seconds_since(const struct timespec *start)
 {
     struct timespec now;

@@ -61,3 +61,21 @@ def test_a_poll_of_a_token_not_in_memory_holds_up_no_one_else(tmp_path, topics, 
         assert poll.status_code == 404 and poll.body["error"]["code"] == "NOT_FOUND", poll.body
     finally:
         stack.stop()
+
+
+def test_binding_an_idempotency_key_holds_up_no_one_else(tmp_path, topics, database):
+    """The browser sends an Idempotency-Key with every reservation; binding it waits for a
+    PostgreSQL commit, on the pool, and the command is produced from there."""
+    stack = Stack(tmp_path, topics, database, FT_HTTP_THREADS="1", FT_HTTP_BLOCKING_THREADS="2")
+    try:
+        user = stack.buyer()
+        body = {"scheduleId": stack.schedule["id"], "quantity": 1}
+        keyed = assert_answered_while_a_read_waits(
+            stack, "idempotency_keys",
+            lambda: stack.api.post("/api/v1/reservations", body, token=user.token,
+                                   headers={"Idempotency-Key": "k-1"}))
+        assert keyed.status_code == 202, keyed.body
+        again = stack.api.post("/api/v1/reservations", body, token=user.token, headers={"Idempotency-Key": "k-1"})
+        assert again.status_code == 202 and again.body["token"] == keyed.body["token"]
+    finally:
+        stack.stop()
