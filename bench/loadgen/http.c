@@ -145,7 +145,7 @@ void lg_http_free(struct lg_http *http)
 }
 
 static bool prepare(struct lg_http *http, struct request *r, const char *method, const char *path,
-                    const char *bearer, const char *json_body)
+                    const char *bearer, const char *header, const char *json_body)
 {
     CURL *e = r->easy;
     /* An absolute URL goes elsewhere (the PortOne imitation); a path goes to the base. */
@@ -171,12 +171,12 @@ static bool prepare(struct lg_http *http, struct request *r, const char *method,
     r->body = NULL;
     if (bearer != NULL) {
         size_t len = strlen(bearer) + 32;
-        char *header = malloc(len);
-        if (header == NULL)
+        char *authorization = malloc(len);
+        if (authorization == NULL)
             return false;
-        snprintf(header, len, "Authorization: Bearer %s", bearer);
-        struct curl_slist *h = curl_slist_append(r->headers, header);
-        free(header);
+        snprintf(authorization, len, "Authorization: Bearer %s", bearer);
+        struct curl_slist *h = curl_slist_append(r->headers, authorization);
+        free(authorization);
         if (h == NULL)
             return false;
         r->headers = h;
@@ -190,6 +190,12 @@ static bool prepare(struct lg_http *http, struct request *r, const char *method,
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE, (long)strlen(r->body));
     } else {
         curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+    }
+    if (header != NULL) {
+        struct curl_slist *extra = curl_slist_append(r->headers, header);
+        if (extra == NULL)
+            return false;
+        r->headers = extra;
     }
     /* "Expect: 100-continue" would cost a round trip on bodies above 1 KiB. */
     struct curl_slist *h = curl_slist_append(r->headers, "Expect:");
@@ -233,6 +239,12 @@ static void start_waiting(struct lg_http *http)
 bool lg_http_submit(struct lg_http *http, const char *method, const char *path, const char *bearer,
                     const char *json_body, lg_http_done done, void *ctx, uint64_t tag)
 {
+    return lg_http_submit_with(http, method, path, bearer, NULL, json_body, done, ctx, tag);
+}
+
+bool lg_http_submit_with(struct lg_http *http, const char *method, const char *path, const char *bearer,
+                         const char *header, const char *json_body, lg_http_done done, void *ctx, uint64_t tag)
+{
     struct request *r = http->free_list;
     if (r != NULL) {
         http->free_list = r->next;
@@ -244,7 +256,7 @@ bool lg_http_submit(struct lg_http *http, const char *method, const char *path, 
         }
     }
     r->next = NULL;
-    if (!prepare(http, r, method, path, bearer, json_body)) {
+    if (!prepare(http, r, method, path, bearer, header, json_body)) {
         r->next = http->free_list;
         http->free_list = r;
         return false;

@@ -41,6 +41,12 @@ __attribute__((warn_unused_result)) bool lg_http_submit(struct lg_http *http, co
                                                         const char *bearer, const char *json_body, lg_http_done done,
                                                         void *ctx, uint64_t tag);
 
+/* The same with one more header line ("Name: value"), e.g. an Idempotency-Key. */
+__attribute__((warn_unused_result)) bool lg_http_submit_with(struct lg_http *http, const char *method,
+                                                             const char *path, const char *bearer, const char *header,
+                                                             const char *json_body, lg_http_done done, void *ctx,
+                                                             uint64_t tag);
+
 /* Moves transfers on, waiting up to wait_ms for network activity, and calls the
  * callbacks of those that finished. */
 void lg_http_step(struct lg_http *http, int wait_ms);

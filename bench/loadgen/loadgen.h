@@ -53,6 +53,7 @@ struct lg_options {
     const char *record_path, *replay_path, *tokens_out;
     double speed;
     const char *portone_url;
+    bool idempotency_keys; /* an Idempotency-Key with every reservation request, as the browser sends */
 };
 
 /* Users' bearer tokens, index = user. False (with a reason on stderr) when set-up failed. */

@@ -347,7 +347,14 @@ static void send_reservation(struct run *r, size_t index, size_t user, const cha
     job->user = (uint32_t)user;
     job->intended_us = intended_us;
     job->state = JOB_SENT;
-    if (!lg_http_submit(r->http, "POST", RESERVE_PATH, r->tokens[user], body, on_reserve, r, index)) {
+    static char run_id[48]; /* keys unique across runs: a key seen before would be a retry */
+    if (run_id[0] == '\0')
+        snprintf(run_id, sizeof run_id, "lg-%ld-%d", (long)time(NULL), (int)getpid());
+    char key[96] = "";
+    if (r->opt->idempotency_keys)
+        snprintf(key, sizeof key, "Idempotency-Key: %s-%zu", run_id, index);
+    if (!lg_http_submit_with(r->http, "POST", RESERVE_PATH, r->tokens[user], key[0] != '\0' ? key : NULL, body,
+                             on_reserve, r, index)) {
         r->out_of_memory = true;
         job->state = JOB_FAILED;
         return;
@@ -571,7 +578,8 @@ static void usage(FILE *to)
           "  --tokens-out FILE      write 'token<TAB>bearer' for each 202\n"
           "  --pay-fraction F       share of holds paid through the PortOne imitation (0)\n"
           "  --bad-pay-fraction G   share of those payers who pay 1,000 won too little: refunded (0)\n"
-          "  --portone URL          the PortOne imitation the stack uses (payments; replay of payments)\n",
+          "  --portone URL          the PortOne imitation the stack uses (payments; replay of payments)\n"
+          "  --idempotency-keys     send an Idempotency-Key with every reservation request, as the browser does\n",
           to);
 }
 
@@ -603,7 +611,7 @@ static bool parse_options(int argc, char **argv, struct lg_options *opt)
         { "first-user-id", 1, 0, 'f' }, { "seed", 1, 0, 'e' },           { "record", 1, 0, 'R' },
         { "replay", 1, 0, 'y' },        { "speed", 1, 0, 'x' },          { "tokens-out", 1, 0, 't' },
         { "pay-fraction", 1, 0, 'F' },  { "bad-pay-fraction", 1, 0, 'B' }, { "portone", 1, 0, 'o' },
-        { "help", 0, 0, 'h' },          { 0, 0, 0, 0 },
+        { "idempotency-keys", 0, 0, 'K' }, { "help", 0, 0, 'h' }, { 0, 0, 0, 0 },
     };
     double v = 0, requests = -1;
     int c, which = -1;
@@ -639,6 +647,7 @@ static bool parse_options(int argc, char **argv, struct lg_options *opt)
         case 'y': opt->replay_path = optarg; break;
         case 'x': ok = parse_number(optarg, 0.001, 1e6, &opt->speed); break;
         case 't': opt->tokens_out = optarg; break;
+        case 'K': opt->idempotency_keys = true; break;
         case 'h': usage(stdout); exit(0);
         default: ok = false;
         }
