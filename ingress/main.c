@@ -65,7 +65,9 @@ static int serve(const struct ft_config *config)
     }
     struct ft_app app = { .config = config };
     int threads = config->http_threads > 0 ? config->http_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
-    app.db = ft_db_pool_new(config->database_url, config->db_pool_size > 0 ? config->db_pool_size : threads);
+    /* Beyond the HTTP threads', connections for the blocking pool, where every Idempotency-Key
+     * is bound: with two, only two binds could wait on a commit at once (docs/operations.md). */
+    app.db = ft_db_pool_new(config->database_url, config->db_pool_size > 0 ? config->db_pool_size : threads + 8);
     app.metrics = ft_http_metrics_new(ft_route_paths, ft_route_count);
     app.access_tokens = ft_access_cache_new(FT_ACCESS_CACHE_SLOTS);
     app.seat_maps = ft_seat_map_cache_new(1024, FT_SEAT_MAP_TTL_MS);

@@ -46,7 +46,7 @@ static const struct setting settings[] = {
     OPT(trusted_proxies, "FT_TRUSTED_PROXIES",
         "comma-separated IPs/CIDRs whose X-Forwarded-For the ingress believes; empty = nobody"),
     STR(database_url, "FT_DATABASE_URL", "postgresql://fairticket@127.0.0.1:25432/fairticket", "PostgreSQL connection URI"),
-    INT(db_pool_size, "FT_DB_POOL_SIZE", 0, 256, "0", "PostgreSQL connections; 0 = one per HTTP thread"),
+    INT(db_pool_size, "FT_DB_POOL_SIZE", 0, 256, "0", "PostgreSQL connections; 0 = one per HTTP thread, plus 8"),
     STR(kafka_brokers, "FT_KAFKA_BROKERS", "127.0.0.1:29092", "Kafka bootstrap servers"),
     STR(topic_commands, "FT_TOPIC_COMMANDS", "ft.reservation-commands", "topic of reservation commands"),
     STR(topic_outcomes, "FT_TOPIC_OUTCOMES", "ft.reservation-outcomes", "topic of decided outcomes and progress"),
