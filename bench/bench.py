@@ -20,7 +20,9 @@ In one run, on the same machine and the same PostgreSQL, one after the other:
     (tests/portone), a quarter of them 1,000 won too little, so that their payments are
     refused and refunded; an open loop, paying too, at 70 % of the rate that one decided,
     for latency (and the ingress's own histogram of that run's answers beside the load
-    generator's times); then wrk polling the first run's tokens. FT_BENCH_PAY=0.05 pays a
+    generator's times); the first run again with an Idempotency-Key on every request, as
+    the browser sends them (each is bound in PostgreSQL); then wrk polling the first run's
+    tokens. FT_BENCH_PAY=0.05 pays a
     twentieth (the imitation is a Python process on the same two cores, so payments also
     cost what PortOne would run elsewhere);
   - the CPU each group of processes (load generator included) used per decided request in
@@ -84,6 +86,7 @@ LOADGEN_CONNECTIONS = int(os.environ.get("FT_BENCH_CONNECTIONS", "1024"))
 PARTITIONS = int(os.environ.get("FT_BENCH_PARTITIONS", "2"))
 SEAT_FRACTION = 0.5  # specific seats; the rest best available
 PAY_FRACTION = float(os.environ.get("FT_BENCH_PAY", "0.2"))  # share of the holds that are paid
+ON_SALES_PER_ROUND = 4  # nobody paying, paying closed loop, paying open loop, nobody paying with keys
 BAD_PAY_FRACTION = 0.25  # share of those paid with the wrong amount: refused, then refunded
 IMITATION = os.path.join(ROOT, "tests", "portone", "portone_imitation.py")
 
@@ -483,9 +486,10 @@ def p99_bound_ms(before, after):
 
 
 def onsale_round(tmp, index, schedule_sets, users, first_user, seconds, portone):
-    """Three on-sales on schedules of their own: closed loop with nobody paying (the
+    """Four on-sales on schedules of their own: closed loop with nobody paying (the
     baseline's work: holds), closed loop with PAY_FRACTION of the holders paying, then open
-    loop, paying too, at 70 % of what the paying closed loop decided (the sustained rate);
+    loop, paying too, at 70 % of what the paying closed loop decided (the sustained rate),
+    then the first again with an Idempotency-Key on every request, as the browser sends;
     then the polls' capacity and nginx's under the same requests."""
     closed_loop = ["--concurrency", str(CONCURRENCY), "--requests", "10000000", "--duration", str(seconds),
                    "--deadline", str(seconds + 60)]
@@ -501,12 +505,14 @@ def onsale_round(tmp, index, schedule_sets, users, first_user, seconds, portone)
     after = ingress_histograms()
     opened["ingress_p99_bound_ms"] = p99_bound_ms(before["reserve"], after["reserve"])
     opened["kafka_ack_p99_bound_ms"] = p99_bound_ms(before["kafka_ack"], after["kafka_ack"])
+    keyed, s3, t3 = loadgen(tmp, f"keyed-{index}", schedule_sets[3], users, first_user, portone, 0,
+                            closed_loop + ["--seed", str(index + 301), "--idempotency-keys"])
     polls = wrk(BASE, max(5, seconds // 2), CONCURRENCY, WRK_LINES, [t0, "poll"])
     log(f"polls (wrk): {polls['per_s']:.0f}/s, non-2xx {polls['non_2xx']}")
     nginx = nginx_static(max(5, seconds // 2), CONCURRENCY, t0)
     log(f"nginx, the same requests: {nginx:,.0f}/s")
-    return {"holds": holds, "closed": closed, "open": opened, "open_rate": rate, "poll_capacity": polls,
-            "nginx_per_s": nginx}, [s0, s1, s2], [t0, t1, t2]
+    return {"holds": holds, "closed": closed, "open": opened, "keyed": keyed, "open_rate": rate,
+            "poll_capacity": polls, "nginx_per_s": nginx}, [s0, s1, s2, s3], [t0, t1, t2, t3]
 
 
 # The warm-up runs in on-sales of WARM_UP_STEP_S until it has lasted the round's length and
@@ -595,6 +601,9 @@ def table(r, invariants):
         f"{fmt(r['holds_accepted_per_s'])} | | |",
         f"| decided req/s (same run) | {fmt(r['holds_decided_per_s'])} | ≥ 4 × baseline | "
         f"{fmt(decided_x, 2)}× {verdict(decided_x and decided_x >= 4)} |",
+        f"| decided req/s, every request with an Idempotency-Key (as the browser sends them), nobody paying; "
+        f"p50 time to 202 | {fmt(r['keyed_decided_per_s'])}; {fmt(r['keyed_p50_202'], 1)} ms | | "
+        f"{fmt(ratio(r['keyed_decided_per_s'], r['baseline_holds_per_s']), 2)}× baseline |",
         f"| accepted / decided req/s (closed loop, {PAY_FRACTION:.0%} of holders paying) | "
         f"{fmt(r['accepted_per_s'])} / {fmt(r['decided_per_s'])} | | |",
         f"| p50 / p99 time to 202, open loop at {fmt(r['open_rate'])}/s (70 % of the paying decided rate) | "
@@ -672,14 +681,15 @@ def main():
     tag = secrets.token_hex(3)
     topics = (f"ft.bench.{tag}.commands", f"ft.bench.{tag}.outcomes")
     url = fresh_database(BENCH_DB)
-    # Three on-sales per round, and one more set of schedules for the warm-up.
-    schedule_ids, first_user = load_catalog(url, (3 * rounds + 1) * schedules_per_set, users)
+    # ON_SALES_PER_ROUND on-sales per round, and one more set of schedules for the warm-up.
+    schedule_ids, first_user = load_catalog(url, (ON_SALES_PER_ROUND * rounds + 1) * schedules_per_set, users)
     log(f"catalog: {len(schedule_ids)} schedules of {ROWS * SEATS_PER_ROW} seats, {users} users; topics {topics[0]} "
         f"({PARTITIONS} partitions)")
     portone = PortOne()
     log(f"PortOne imitation on {portone.url}")
 
-    results = {k: [] for k in ("holds_accepted_per_s", "holds_decided_per_s", "accepted_per_s", "decided_per_s",
+    results = {k: [] for k in ("holds_accepted_per_s", "holds_decided_per_s", "keyed_decided_per_s", "keyed_p50_202",
+                               "accepted_per_s", "decided_per_s",
                                "p50_202", "p99_202", "p99_202_ingress", "p99_kafka_ack", "p50_outcome", "p99_outcome",
                                "poll_per_s", "poll_capacity_per_s", "nginx_per_s", "baseline_holds_per_s",
                                "batched_ceiling_per_s", "open_rate") + PAYMENT_FIGURES
@@ -693,7 +703,8 @@ def main():
         if started.returncode != 0:
             raise SystemExit(f"the stack did not start: see {stack_log}")
         with tempfile.TemporaryDirectory() as tmp:
-            warm_summaries, warm_tokens, warmth = warm_up(tmp, schedule_ids[3 * rounds * schedules_per_set:], users,
+            warm_summaries, warm_tokens, warmth = warm_up(tmp, schedule_ids[ON_SALES_PER_ROUND * rounds
+                                                                            * schedules_per_set:], users,
                                                           first_user, seconds, portone)
             summaries += warm_summaries
             token_files += warm_tokens
@@ -703,14 +714,17 @@ def main():
                 results["baseline_holds_per_s"].append(holds)
                 results["batched_ceiling_per_s"].append(batched_ceiling(max(5, seconds // 2)))
                 log(f"batched ceiling: {results['batched_ceiling_per_s'][-1]:,.0f} rows/s")
-                sets = [schedule_ids[(3 * i + k) * schedules_per_set:(3 * i + k + 1) * schedules_per_set]
-                        for k in (0, 1, 2)]
+                sets = [schedule_ids[(ON_SALES_PER_ROUND * i + k) * schedules_per_set:
+                                     (ON_SALES_PER_ROUND * i + k + 1) * schedules_per_set]
+                        for k in range(ON_SALES_PER_ROUND)]
                 got, s, t = onsale_round(tmp, i, sets, users, first_user, seconds, portone)
                 raw.append(got)
                 summaries += s
                 token_files += t
                 results["holds_accepted_per_s"].append(got["holds"]["accepted_per_s"])
                 results["holds_decided_per_s"].append(got["holds"]["decided_per_s"])
+                results["keyed_decided_per_s"].append(got["keyed"]["decided_per_s"])
+                results["keyed_p50_202"].append(got["keyed"]["ms_to_202"]["p50"])
                 for group, us in got["holds"]["cpu_us_per_decided"].items():
                     results.setdefault(f"cpu_us_{group}", []).append(us)
                 # The paying open loop's CPU as shares of a core: what its payments cost beside the holds.
