@@ -22,6 +22,7 @@ struct ft_app {
     struct ft_access_cache *access_tokens; /* access tokens verified already (access_cache.h) */
     struct ft_seat_map_cache *seat_maps; /* live seat maps, each read at most every SEAT_MAP_TTL_MS */
     struct ft_portone *portone;          /* PortOne's API; NULL when payments are not configured */
+    struct ft_key_binder *key_binder;    /* Idempotency-Keys, bound in batches (key_binder.h) */
 };
 
 /* How stale a seat map may be: holds and sales show well within a second. */

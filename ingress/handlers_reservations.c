@@ -20,6 +20,7 @@
 #include "ft/kafka_client.h"
 #include "ft/log.h"
 #include "handlers.h"
+#include "key_binder.h"
 #include "pipeline.h"
 #include "request_token.h"
 #include "reservation_body.h"
@@ -40,6 +41,7 @@ struct pending {
     char request_id[65];
     char key[FT_IDEMPOTENCY_KEY_MAX + 1]; /* "" without Idempotency-Key */
     bool key_bound;                       /* our row in idempotency_keys: unbind it if Kafka refuses */
+    struct ft_key_bind bind;              /* the key on its way through the key binder */
     const struct ft_request *req;         /* while deferred: the key's work on the blocking pool reads it */
     bool key_answered;                    /* the key named an earlier request, or could not be bound: */
     struct ft_response key_answer;        /* the answer, given at finish */
@@ -173,40 +175,30 @@ static enum ft_store_result answer_if_durable(struct ft_app *app, PGconn *db, in
 }
 
 /*
- * Binds the Idempotency-Key to pd's token, or answers for the request the key already
- * names: 202 with its token when that request is durable (the registry holds only
- * tokens Kafka has, and request_outcomes only decided ones), 409 while it may still be
- * on its way, and takes the key over when it is stale (its request never reached Kafka).
+ * The key was bound already when pd's came (CONFLICT): answers for the request it names,
+ * 202 with its token when that request is durable (the registry holds only tokens Kafka
+ * has, and request_outcomes only decided ones), 409 while it may still be on its way; or
+ * takes the key over when it is stale (its request never reached Kafka): KEY_CLAIMED.
  */
-static enum key_claim claim_key(struct ft_app *app, const struct ft_request *req, struct pending *pd,
-                                struct ft_response *resp)
+static enum key_claim settle_conflict(struct ft_app *app, const struct ft_request *req, struct pending *pd,
+                                      struct ft_response *resp)
 {
     PGconn *db = ft_handler_db(app, resp);
     if (db == NULL)
         return KEY_ANSWERED;
-    char existing[FT_REQUEST_TOKEN_SIZE] = "";
-    int64_t age_ms = 0;
+    const char *existing = pd->bind.existing;
     bool claimed = false;
-    enum ft_store_result result =
-        ft_store_idempotency_bind(db, pd->cmd.user_id, pd->key, pd->cmd.token, existing, &age_ms);
-    if (result == FT_STORE_OK) {
+    enum ft_store_result result = answer_if_durable(app, db, pd->cmd.user_id, existing, resp);
+    if (result != FT_STORE_NOT_FOUND) {
+        /* answered: 202 with the earlier token, or the store's failure */
+    } else if (pd->bind.age_ms < IDEMPOTENCY_STALE_MS) {
+        in_progress(req, resp);
+    } else if ((result = ft_store_idempotency_rebind(db, pd->cmd.user_id, pd->key, existing, pd->cmd.token)) ==
+               FT_STORE_OK) {
+        ft_log_warn("reservation.key_taken_over", "rid=%s age_ms=%" PRId64, req->request_id, pd->bind.age_ms);
         claimed = true;
     } else if (result == FT_STORE_NOT_FOUND) {
-        ft_respond_fail(resp, 401, "INVALID_TOKEN", "the account of this token does not exist");
-    } else if (result == FT_STORE_CONFLICT) {
-        if ((result = answer_if_durable(app, db, pd->cmd.user_id, existing, resp)) != FT_STORE_NOT_FOUND) {
-            /* answered: 202 with the earlier token, or the store's failure */
-        } else if (age_ms < IDEMPOTENCY_STALE_MS) {
-            in_progress(req, resp);
-        } else if ((result = ft_store_idempotency_rebind(db, pd->cmd.user_id, pd->key, existing, pd->cmd.token)) ==
-                   FT_STORE_OK) {
-            ft_log_warn("reservation.key_taken_over", "rid=%s age_ms=%" PRId64, req->request_id, age_ms);
-            claimed = true;
-        } else if (result == FT_STORE_NOT_FOUND) {
-            in_progress(req, resp); /* another retry took it over first */
-        } else {
-            ft_respond_stored(resp, result, 202, NULL, "");
-        }
+        in_progress(req, resp); /* another retry took it over first */
     } else {
         ft_respond_stored(resp, result, 202, NULL, "");
     }
@@ -261,17 +253,46 @@ static void produce(struct pending *pd)
     }
 }
 
-/* Blocking pool: binds the key to the new token and produces, or answers for the request
- * the key already names. */
-static void bind_key_then_produce(void *ctx)
+static void answer_key(struct pending *pd)
 {
-    struct pending *pd = ctx;
-    if (claim_key(pd->app, pd->req, pd, &pd->key_answer) == KEY_CLAIMED) {
-        produce(pd);
-        return;
-    }
     pd->key_answered = true;
     ft_async_resume(pd->async);
+}
+
+/* Blocking pool: a key bound before pd's request came. */
+static void conflict_then_produce(void *ctx)
+{
+    struct pending *pd = ctx;
+    if (settle_conflict(pd->app, pd->req, pd, &pd->key_answer) == KEY_CLAIMED)
+        produce(pd);
+    else
+        answer_key(pd);
+}
+
+/* The key binder's thread: pd's key is bound to its token (produce), or was bound before
+ * (the blocking pool reads what it names), or could not be. */
+static void key_bound(struct ft_key_bind *bind)
+{
+    struct pending *pd = (struct pending *)(void *)((char *)bind - offsetof(struct pending, bind));
+    struct ft_response *resp = &pd->key_answer;
+    switch (bind->result) {
+    case FT_STORE_OK:
+        pd->key_bound = true;
+        produce(pd);
+        return;
+    case FT_STORE_CONFLICT:
+        if (ft_async_run_blocking(pd->req, conflict_then_produce, pd))
+            return;
+        ft_log_warn("http.blocking_pool_full", "rid=%s", pd->request_id);
+        ft_respond_fail(resp, 503, "UNAVAILABLE", "too many requests are waiting for the database; try again shortly");
+        break;
+    case FT_STORE_NOT_FOUND:
+        ft_respond_fail(resp, 401, "INVALID_TOKEN", "the account of this token does not exist");
+        break;
+    default:
+        ft_respond_stored(resp, bind->result, 202, NULL, "");
+    }
+    answer_key(pd);
 }
 
 void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
@@ -325,19 +346,16 @@ void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *r
         produce(pd);
         return;
     }
-    /* The key's row is PostgreSQL's, and binding it waits for a commit: on the blocking pool,
-     * so that the HTTP thread goes on serving its other connections (the browser sends a key
-     * with every reservation). The command is produced from there once the key is ours. */
+    /* The key's row is PostgreSQL's, and binding it waits for a commit: the key binder binds
+     * every key that waits with one statement and one commit, off the HTTP thread, which goes
+     * on serving its other connections (the browser sends a key with every reservation). The
+     * command is produced once the key is ours. */
     snprintf(pd->key, sizeof pd->key, "%s", key);
     pd->req = req;
     pd->key_answer = (struct ft_response){ .status = 500, .content_type = "application/json" };
-    if (!ft_async_run_blocking(req, bind_key_then_produce, pd)) {
-        ft_log_warn("http.blocking_pool_full", "rid=%s", req->request_id);
-        ft_respond_fail(&pd->key_answer, 503, "UNAVAILABLE",
-                        "too many requests are waiting for the database; try again shortly");
-        pd->key_answered = true;
-        ft_async_resume(pd->async);
-    }
+    pd->bind = (struct ft_key_bind){ .user_id = pd->cmd.user_id, .key = pd->key, .token = pd->cmd.token,
+                                     .done = key_bound };
+    ft_key_binder_submit(app->key_binder, &pd->bind);
 }
 
 /* --- polling ---------------------------------------------------------------------------- */

@@ -18,6 +18,7 @@
 #include "ft/log.h"
 #include "ft/password.h"
 #include "ft/program.h"
+#include "key_binder.h"
 #include "pipeline.h"
 #include "routes.h"
 #include "seat_map_cache.h"
@@ -72,6 +73,7 @@ static int serve(const struct ft_config *config)
     app.access_tokens = ft_access_cache_new(FT_ACCESS_CACHE_SLOTS);
     app.seat_maps = ft_seat_map_cache_new(1024, FT_SEAT_MAP_TTL_MS);
     app.producer = ft_kafka_producer_new(config->kafka_brokers, err, sizeof err);
+    app.key_binder = app.db != NULL ? ft_key_binder_start(app.db) : NULL;
     bool payments = config->portone_base_url[0] != '\0';
     if (payments)
         app.portone = ft_portone_new(config->portone_base_url, config->portone_imp_key, config->portone_imp_secret,
@@ -82,7 +84,8 @@ static int serve(const struct ft_config *config)
     struct ft_server *server = NULL;
     sigset_t stop;
     block_stop_signals(&stop);
-    if (app.db == NULL || app.metrics == NULL || app.access_tokens == NULL || app.seat_maps == NULL) {
+    if (app.db == NULL || app.metrics == NULL || app.access_tokens == NULL || app.seat_maps == NULL ||
+        app.key_binder == NULL) {
         ft_log_error("ingress.start_failed", "error=\"out of memory\"");
     } else if (payments && app.portone == NULL) {
         ft_log_error("ingress.start_failed", "error=\"FT_PORTONE_* settings are incomplete or invalid\"");
@@ -102,6 +105,7 @@ static int serve(const struct ft_config *config)
         ft_server_stop(server);
         status = EXIT_SUCCESS;
     }
+    ft_key_binder_stop(app.key_binder); /* after the server: its keys were bound during the drain */
     ft_pipeline_stop(app.pipeline);
     if (app.producer != NULL) {
         rd_kafka_flush(app.producer, 5000);

@@ -11,7 +11,7 @@
 #include "ft/strbuf.h"
 #include "i64map.h"
 #include "store_payments.h"
-#include "unnest_columns.h"
+#include "ft/unnest_columns.h"
 
 
 static void log_failure(const char *what, const PGresult *res, int32_t partition)

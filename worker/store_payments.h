@@ -12,7 +12,7 @@
 #include <stdint.h>
 
 #include "batch.h"
-#include "unnest_columns.h"
+#include "ft/unnest_columns.h"
 
 /* Marks PAID the reservations of earlier batches that this batch's payments settled
  * (those made in this batch are inserted PAID). Runs before the batch's ends, so that a

@@ -4,6 +4,7 @@ session's topics, so every accepted request stays WAITING here): what needs no q
 refused at once and nothing reaches Kafka; an accepted request is in the topic before
 its 202, at the place its position says; tokens are their owner's alone; an
 Idempotency-Key makes a retry return the same token without a second command."""
+import concurrent.futures
 import json
 import os
 import time
@@ -294,6 +295,24 @@ def test_a_retry_with_the_same_key_gets_the_same_token_and_queues_nothing(api, u
     fresh = reserve(api, user, body, **{"Idempotency-Key": key + "-2"})
     assert fresh.status_code == 202 and fresh.body["token"] != first.body["token"]
     assert sum(kafka.ends(COMMANDS).values()) == sum(after_first.values()) + 2
+
+
+def test_keys_sent_at_once_and_their_retries_racing_them_bind_one_request_each(api, user, schedule, kafka):
+    """Keys are bound in batches (key_binder.c): a retry in the same batch as its first
+    request, or the next one, must still name that request and queue nothing."""
+    keys = [str(uuid.uuid4()) for _ in range(20)]
+    body = {"scheduleId": schedule["id"], "quantity": 1}
+    before = kafka.ends(COMMANDS)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=30) as pool:
+        answers = list(pool.map(lambda key: (key, reserve(api, user, body, **{"Idempotency-Key": key})),
+                                [k for k in keys for _ in range(3)]))
+    for key in keys:
+        mine = [resp for k, resp in answers if k == key]
+        tokens = {resp.body["token"] for resp in mine if resp.status_code == 202}
+        assert len(tokens) == 1, [describe(resp) for resp in mine]
+        others = [resp for resp in mine if resp.status_code != 202]
+        assert all(resp.status_code == 409 and resp.body["error"]["code"] == "REQUEST_IN_PROGRESS" for resp in others)
+    assert sum(kafka.ends(COMMANDS).values()) == sum(before.values()) + len(keys), "one command per key"
 
 
 def test_a_retry_after_the_schedule_closed_still_gets_its_token(api, user, schedule, db, nothing_queued):

@@ -1,4 +1,4 @@
-#include "unnest_columns.h"
+#include "ft/unnest_columns.h"
 
 #include <string.h>
 

@@ -3,8 +3,8 @@
  * passed as one array per column ("{1,2,3}"), so a commit costs a few statements however
  * many rows it carries.
  */
-#ifndef FT_WORKER_UNNEST_COLUMNS_H
-#define FT_WORKER_UNNEST_COLUMNS_H
+#ifndef FT_UNNEST_COLUMNS_H
+#define FT_UNNEST_COLUMNS_H
 
 #include <stdbool.h>
 
