@@ -2,11 +2,13 @@
 way the ingress produces them, workers started and killed, and database checks."""
 import json
 import os
+import re
 import secrets
 import time
 
 import jsonschema
 import psycopg2
+import requests
 from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from databases import create_database, drop_database
@@ -186,6 +188,20 @@ def Worker(topics, db_url, log_dir, name="worker", **settings):
                FT_WORKER_GROUP=topics.group, FT_LOG_LEVEL="info", FT_WORKER_HTTP_PORT="0")
     env.update({k: str(v) for k, v in settings.items()})
     return Service(WORKER_BIN, log_dir, name, env)
+
+
+def wait_for(condition, what, timeout=20):
+    """Waits until condition() holds; fails naming `what` after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
+        time.sleep(0.1)
+
+
+def worker_metric(port, name):
+    """One counter or gauge of the worker whose ops port is `port`."""
+    text = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
+    return int(re.search(rf"^{name} (\d+)$", text, re.M).group(1))
 
 
 def wait_decided(db, topics, timeout=60):

@@ -5,26 +5,11 @@ where it resumes (ft-admin resume-partition), nothing of it is decided; the othe
 partitions go on."""
 import json
 import os
-import re
 import subprocess
 import time
 
-import requests
-
-from pipeline_support import BROKERS, new_token, now_ms, reserve, wait_decided
+from pipeline_support import BROKERS, new_token, now_ms, reserve, wait_decided, wait_for, worker_metric
 from test_ops import free_port
-
-
-def wait_for(condition, what, timeout=20):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        time.sleep(0.1)
-
-
-def gauge(port, name):
-    metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    return int(re.search(rf"^{name} (\d+)$", metrics, re.M).group(1))
 
 
 def resume_partition(db, topics, partition, at):
@@ -64,7 +49,7 @@ def test_a_log_that_ends_before_the_stored_offset_stops_the_partition(db, topics
     line = next(li for li in worker.text().splitlines() if "worker.log_gap" in li)
     assert f"partition={partition} resume_offset=40 log_start=0 log_end=1 " in line, line
     assert "the log ends before the stored offset" in line
-    assert gauge(port, "ft_worker_partitions_at_gap") == 1, "alertable"
+    assert worker_metric(port, "ft_worker_partitions_at_gap") == 1, "alertable"
     wait_for(lambda: other in db.outcomes([other]), "the other partition's command decided")
     time.sleep(1)  # the worker had its chance to decide the new command
     assert db.outcomes([new]) == {}, "the recreated log's command was not taken for decided"
@@ -117,7 +102,7 @@ def test_commands_deleted_before_they_were_decided_stop_the_partition(db, topics
     line = next(li for li in worker.text().splitlines() if "worker.log_gap" in li)
     assert f"partition={partition} resume_offset=0 log_start=2 log_end=3 " in line, line
     assert "commands before the log's start were deleted undecided" in line
-    assert gauge(port, "ft_worker_partitions_at_gap") == 1
+    assert worker_metric(port, "ft_worker_partitions_at_gap") == 1
 
     # The operator accepts the loss: the partition goes on from the log's start.
     assert resume_partition(db, topics, partition, 2).returncode == 0
@@ -126,4 +111,4 @@ def test_commands_deleted_before_they_were_decided_stop_the_partition(db, topics
     wait_decided(db, topics)
     outcomes = db.outcomes(tokens)
     assert list(outcomes) == [tokens[2]] and outcomes[tokens[2]][0] == "HELD"
-    assert gauge(port, "ft_worker_partitions_at_gap") == 0
+    assert worker_metric(port, "ft_worker_partitions_at_gap") == 0

@@ -2,28 +2,18 @@
 give up while stopping must not be skipped by a later one, and a COMMIT that went through
 although its answer was lost must not be written again (its rows would break the primary
 keys, and the retry loop would stop every partition for good)."""
-import re
 import socket
 import threading
 import time
 import types
 import urllib.parse
 
-import requests
-
-from pipeline_support import new_token, now_ms, reserve, wait_decided
+from pipeline_support import new_token, now_ms, reserve, wait_decided, wait_for, worker_metric
 from test_ops import free_port
 
 
 def partition_offset(db, topics, partition):
     return db.decided_offsets(topics.commands)[partition]
-
-
-def wait_for(condition, what, timeout=20):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: not within {timeout} s"
-        time.sleep(0.1)
 
 
 def test_a_batch_given_up_at_shutdown_is_not_skipped_by_a_later_one(db, topics, workers):
@@ -51,8 +41,7 @@ def test_a_batch_given_up_at_shutdown_is_not_skipped_by_a_later_one(db, topics, 
         topics.send(reserve(token, users[1 + i], schedule, ts + 1 + i, seat_ids=[seats[2][i]]))
     topics.flush()
     wait_for(lambda: "worker.commit_retry" in worker.text(), "the refused batch retried")
-    metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
-    assert int(re.search(r"^ft_worker_commit_retries_total (\d+)$", metrics, re.M).group(1)) >= 1, "alertable"
+    assert worker_metric(port, "ft_worker_commit_retries_total") >= 1, "alertable"
     later = new_token()
     topics.send(reserve(later, users[4], schedule, ts + 10, seat_ids=[seats[3][0]]))
     topics.flush()
