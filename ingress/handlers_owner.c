@@ -40,14 +40,17 @@ struct pending_cancel {
     struct ft_delivery delivery; /* first: see cancel_delivered() */
     struct ft_app *app;
     struct ft_async *async;
-    int64_t reservation_id;
+    int64_t reservation_id, user_id;
     char request_id[65];
-    rd_kafka_resp_err_t err; /* written before the resume, read after it */
+    bool answered;             /* answered without a command: */
+    struct ft_response answer; /* that answer */
+    rd_kafka_resp_err_t err;   /* written before the resume, read after it */
 };
 
 static void cancel_delivered(struct ft_delivery *delivery, rd_kafka_resp_err_t err, int32_t partition, int64_t offset)
 {
-    struct pending_cancel *pc = (struct pending_cancel *)(void *)((char *)delivery - offsetof(struct pending_cancel, delivery));
+    struct pending_cancel *pc =
+        (struct pending_cancel *)(void *)((char *)delivery - offsetof(struct pending_cancel, delivery));
     pc->err = err;
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR)
         ft_log_info("reservation.cancel_queued", "rid=%s reservation=%" PRId64 " partition=%d offset=%" PRId64,
@@ -55,73 +58,109 @@ static void cancel_delivered(struct ft_delivery *delivery, rd_kafka_resp_err_t e
     ft_async_resume(pc->async);
 }
 
+/* HTTP thread, after the resume. */
 static void cancel_finish(void *ctx, struct ft_response *resp)
 {
     struct pending_cancel *pc = ctx;
-    if (pc->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    if (pc->answered) {
+        *resp = pc->answer;
+        pc->answer.body = NULL;
+    } else if (pc->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         ft_respond_fail(resp, 503, "UNAVAILABLE", "the reservation queue did not take the cancel; try again shortly");
-        return;
+    } else {
+        ft_respond_json(resp, 202,
+                        json_pack("{s:I, s:s}", "id", (json_int_t)pc->reservation_id, "status", "CANCELLING"));
     }
-    ft_respond_json(resp, 202,
-                    json_pack("{s:I, s:s}", "id", (json_int_t)pc->reservation_id, "status", "CANCELLING"));
 }
 
 static void cancel_release(void *ctx)
 {
-    free(ctx);
+    struct pending_cancel *pc = ctx;
+    free(pc->answer.body);
+    free(pc);
 }
 
-/* Puts the CANCEL on the partition and defers the answer to the delivery report. */
-static void queue_cancel(struct ft_app *app, const struct ft_request *req, const struct ft_owned_reservation *owned,
-                         struct ft_response *resp)
+static void answer_now(struct pending_cancel *pc)
 {
-    int32_t partitions = ft_pipeline_partitions(app->pipeline);
-    struct pending_cancel *pc = partitions > 0 ? calloc(1, sizeof *pc) : NULL;
-    if (pc == NULL) {
-        ft_respond_fail(resp, 503, "UNAVAILABLE", "the reservation queue is not reachable; try again shortly");
-        return;
-    }
-    struct ft_command cmd = { .type = FT_CMD_CANCEL, .ts_ms = ft_clock_wall_ms(), .schedule_id = owned->schedule_id,
-                              .user_id = req->caller.user_id, .reservation_id = req->path_id };
+    pc->answered = true;
+    ft_async_resume(pc->async);
+}
+
+/* Puts the CANCEL on the schedule's partition; the delivery report resumes the exchange. */
+static void queue_cancel(struct pending_cancel *pc, int64_t schedule_id)
+{
+    int32_t partitions = ft_pipeline_partitions(pc->app->pipeline);
+    struct ft_command cmd = { .type = FT_CMD_CANCEL, .ts_ms = ft_clock_wall_ms(), .schedule_id = schedule_id,
+                              .user_id = pc->user_id, .reservation_id = pc->reservation_id };
     char payload[256];
     size_t len = ft_command_encode(&cmd, payload, sizeof payload);
-    pc->app = app;
-    pc->reservation_id = req->path_id;
-    pc->delivery.done = cancel_delivered;
-    snprintf(pc->request_id, sizeof pc->request_id, "%s", req->request_id);
-    /* Suspend first, then produce: the delivery report may come at once, on another thread. */
-    if (len == 0 || (pc->async = ft_async_defer(req, cancel_finish, cancel_release, pc)) == NULL) {
-        free(pc);
-        ft_respond_fail(resp, 500, "INTERNAL", "internal error");
+    if (partitions <= 0 || len == 0) {
+        pc->err = RD_KAFKA_RESP_ERR__TRANSPORT; /* cancel_finish answers 503 */
+        ft_async_resume(pc->async);
         return;
     }
     rd_kafka_resp_err_t queued = ft_pipeline_produce(
-        app->pipeline, ft_kafka_schedule_partition(owned->schedule_id, partitions), owned->schedule_id, payload, len,
+        pc->app->pipeline, ft_kafka_schedule_partition(schedule_id, partitions), schedule_id, payload, len,
         &pc->delivery);
     if (queued != RD_KAFKA_RESP_ERR_NO_ERROR) {
         pc->err = queued;
-        ft_async_resume(pc->async); /* cancel_finish answers 503 */
+        ft_async_resume(pc->async);
     }
 }
 
-void ft_handle_reservation_cancel(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+/* Blocking pool: whose reservation it is and whether it is still live, from PostgreSQL;
+ * then the cancel is queued, or the answer given without one. */
+static void check_then_cancel(void *ctx)
 {
-    PGconn *db = ft_handler_db(app, resp);
-    if (db == NULL)
+    struct pending_cancel *pc = ctx;
+    struct ft_response *resp = &pc->answer;
+    PGconn *db = ft_handler_db(pc->app, resp);
+    if (db == NULL) {
+        answer_now(pc);
         return;
+    }
     struct ft_owned_reservation owned;
-    enum ft_store_result result = ft_store_reservation_of(db, req->path_id, req->caller.user_id, &owned);
-    ft_db_release(app->db, db);
+    enum ft_store_result result = ft_store_reservation_of(db, pc->reservation_id, pc->user_id, &owned);
+    ft_db_release(pc->app->db, db);
     if (result != FT_STORE_OK) {
         ft_respond_stored(resp, result, 200, NULL, "you have no reservation with this id");
+        answer_now(pc);
         return;
     }
     bool paid = strcmp(owned.status, "PAID") == 0;
     if (!paid && (strcmp(owned.status, "HELD") != 0 || owned.past_expiry)) {
         /* Already over: answering its state again changes nothing. */
         const char *status = strcmp(owned.status, "HELD") == 0 ? "EXPIRED" : owned.status;
-        ft_respond_json(resp, 200, json_pack("{s:I, s:s}", "id", (json_int_t)req->path_id, "status", status));
+        ft_respond_json(resp, 200, json_pack("{s:I, s:s}", "id", (json_int_t)pc->reservation_id, "status", status));
+        answer_now(pc);
         return;
     }
-    queue_cancel(app, req, &owned, resp);
+    queue_cancel(pc, owned.schedule_id);
+}
+
+/* On an HTTP thread, which must not wait on PostgreSQL: the connection is suspended and
+ * the ownership check runs on the blocking pool, which then queues the cancel. */
+void ft_handle_reservation_cancel(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    struct pending_cancel *pc = calloc(1, sizeof *pc);
+    if (pc == NULL) {
+        ft_respond_fail(resp, 503, "UNAVAILABLE", "the server is short of memory; try again shortly");
+        return;
+    }
+    *pc = (struct pending_cancel){ .app = app, .reservation_id = req->path_id,
+                                   .user_id = req->caller.user_id, .delivery.done = cancel_delivered,
+                                   .answer = { .status = 500, .content_type = "application/json" } };
+    snprintf(pc->request_id, sizeof pc->request_id, "%s", req->request_id);
+    /* Suspend first: the pool, then the delivery report, answer on other threads. */
+    if ((pc->async = ft_async_defer(req, cancel_finish, cancel_release, pc)) == NULL) { /* cannot happen */
+        free(pc);
+        ft_respond_fail(resp, 500, "INTERNAL", "internal error");
+        return;
+    }
+    if (ft_async_run_blocking(req, check_then_cancel, pc))
+        return;
+    ft_log_warn("http.blocking_pool_full", "rid=%s", pc->request_id);
+    ft_respond_fail(&pc->answer, 503, "UNAVAILABLE",
+                    "too many requests are waiting for the database; try again shortly");
+    answer_now(pc);
 }

@@ -79,3 +79,16 @@ def test_binding_an_idempotency_key_holds_up_no_one_else(tmp_path, topics, datab
         assert again.status_code == 202 and again.body["token"] == keyed.body["token"]
     finally:
         stack.stop()
+
+
+def test_a_cancel_checking_its_reservation_holds_up_no_one_else(tmp_path, topics, database):
+    """DELETE /api/v1/reservations/{id} reads whose reservation it is from PostgreSQL, on
+    the pool; any logged-in client can send one, so it must not stall an HTTP thread."""
+    stack = Stack(tmp_path, topics, database, FT_HTTP_THREADS="1", FT_HTTP_BLOCKING_THREADS="2")
+    try:
+        user = stack.buyer()
+        cancel = assert_answered_while_a_read_waits(
+            stack, "reservations", lambda: stack.api.call("DELETE", "/api/v1/reservations/987654321", token=user.token))
+        assert cancel.status_code == 404 and cancel.body["error"]["code"] == "NOT_FOUND", cancel.body
+    finally:
+        stack.stop()
