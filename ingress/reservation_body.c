@@ -32,7 +32,9 @@ static bool read_shape(const json_t *body, struct ft_command *cmd, const json_t 
     }
     if (*quantity != NULL && !json_is_integer(*quantity))
         return ft_fail(err, 400, "INVALID_TYPE", "quantity", "field 'quantity' must be an integer");
-    if (*seats == NULL && *grade != NULL && !json_is_string(*grade))
+    if (*seats != NULL && *grade != NULL) /* seats named by id have their own grade */
+        return ft_fail(err, 422, "VALIDATION_FAILED", "grade", "give 'grade' only with 'quantity', not with 'seatIds'");
+    if (*grade != NULL && !json_is_string(*grade))
         return ft_fail(err, 400, "INVALID_TYPE", "grade", "field 'grade' must be a string");
     if (*seats == NULL && *quantity == NULL)
         return ft_fail(err, 400, "MISSING_FIELD", "seatIds",

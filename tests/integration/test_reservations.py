@@ -102,6 +102,8 @@ BAD_BODIES = [  # (id, body builder from the schedule, status, code, field)
      "VALIDATION_FAILED", "grade"),
     ("both forms", lambda s: {"scheduleId": s["id"], "quantity": 1, "seatIds": [s["seats"][0]]}, 422,
      "VALIDATION_FAILED", "seatIds"),
+    ("grade with seats", lambda s: {"scheduleId": s["id"], "seatIds": [s["seats"][0]], "grade": "VIP"}, 422,
+     "VALIDATION_FAILED", "grade"),
     ("seat of no schedule", lambda s: {"scheduleId": s["id"], "seatIds": [MAX_ID]}, 422, "VALIDATION_FAILED",
      "seatIds"),
     ("unknown schedule", lambda s: {"scheduleId": MAX_ID, "quantity": 1}, 404, "NOT_FOUND", None),

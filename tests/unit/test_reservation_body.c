@@ -101,6 +101,8 @@ Test(reservation_body, unacceptable_values_are_422)
     refused("{\"scheduleId\": 10, \"quantity\": 2, \"grade\": \"vip\"}", 422, "VALIDATION_FAILED", "grade");
     refused("{\"scheduleId\": 10, \"quantity\": 2, \"grade\": \"B\"}", 422, "VALIDATION_FAILED", "grade");
     refused("{\"scheduleId\": 10, \"quantity\": 2, \"seatIds\": [101]}", 422, "VALIDATION_FAILED", "seatIds");
+    refused("{\"scheduleId\": 10, \"seatIds\": [101], \"grade\": \"R\"}", 422, "VALIDATION_FAILED", "grade");
+    refused("{\"scheduleId\": 10, \"seatIds\": [101], \"grade\": 7}", 422, "VALIDATION_FAILED", "grade");
 }
 
 Test(reservation_body, the_catalog_decides_what_exists)
