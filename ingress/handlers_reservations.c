@@ -40,11 +40,13 @@ struct pending {
     int32_t partition;
     char request_id[65];
     char key[FT_IDEMPOTENCY_KEY_MAX + 1]; /* "" without Idempotency-Key */
+    char request[FT_RESERVATION_FINGERPRINT_SIZE]; /* what it asks for, kept with the key */
     bool key_bound;                       /* our row in idempotency_keys: unbind it if Kafka refuses */
     struct ft_key_bind bind;              /* the key on its way through the key binder */
-    const struct ft_request *req;         /* while deferred: the key's work on the blocking pool reads it */
+    const struct ft_request *req;         /* valid while deferred: for the blocking pool */
     bool key_answered;                    /* the key named an earlier request, or could not be bound: */
     struct ft_response key_answer;        /* the answer, given at finish */
+    struct ft_error refusal;              /* why the catalog refused it (a keyed retry after the close) */
     /* Written by the producer's poll thread before it resumes the exchange, read by the
      * HTTP thread after the resume (libmicrohttpd's resume orders the two). */
     rd_kafka_resp_err_t err;
@@ -74,28 +76,11 @@ static void answer_known(struct ft_app *app, struct ft_response *resp, const cha
 
 /* --- the deferred answer ------------------------------------------------------------- */
 
-/* Producer's poll thread: Kafka has the command, or gave up on it. */
-static void delivered(struct ft_delivery *delivery, rd_kafka_resp_err_t err, int32_t partition, int64_t offset)
+/* Blocking pool: frees the key of a request that did not reach Kafka, so that its retry
+ * can; then the 503 goes out, after the key is free (the client's retry may come at once). */
+static void unbind_then_answer(void *ctx)
 {
-    struct pending *pd = (struct pending *)(void *)((char *)delivery - offsetof(struct pending, delivery));
-    pd->err = err;
-    pd->partition = partition;
-    pd->offset = offset;
-    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        enum ft_registry_add added =
-            ft_registry_add(ft_pipeline_registry(pd->app->pipeline), pd->cmd.token, pd->cmd.user_id,
-                            pd->cmd.schedule_id, partition, offset >= 0 ? offset : -1, ft_pipeline_now_ms());
-        if (added == FT_REGISTRY_FULL)
-            ft_log_warn("reservation.registry_full", "rid=%s", pd->request_id);
-        ft_log_info("reservation.queued", "rid=%s user=%" PRId64 " schedule=%" PRId64 " partition=%d offset=%" PRId64,
-                    pd->request_id, pd->cmd.user_id, pd->cmd.schedule_id, partition, offset);
-    }
-    ft_async_resume(pd->async);
-}
-
-/* Frees the key of a request that did not reach Kafka, so that its retry can. */
-static void unbind_key(struct pending *pd)
-{
+    struct pending *pd = ctx;
     pd->key_bound = false;
     PGconn *db = ft_db_acquire(pd->app->db, FT_DB_ACQUIRE_MS);
     enum ft_store_result result = FT_STORE_UNAVAILABLE;
@@ -106,6 +91,40 @@ static void unbind_key(struct pending *pd)
     if (result != FT_STORE_OK)
         ft_log_warn("reservation.key_kept", "rid=%s note=\"rebound after %d s by a retry\"", pd->request_id,
                     IDEMPOTENCY_STALE_MS / 1000);
+    ft_async_resume(pd->async);
+}
+
+/* Kafka did not take pd's command: its key, if it has one, is freed on the blocking pool
+ * (never on an HTTP thread), then finish answers 503. */
+static void refused(struct pending *pd, rd_kafka_resp_err_t err)
+{
+    pd->err = err;
+    if (pd->key_bound && ft_async_run_blocking(pd->req, unbind_then_answer, pd))
+        return;
+    if (pd->key_bound)
+        ft_log_warn("reservation.key_kept", "rid=%s note=\"blocking pool full; rebound after %d s by a retry\"",
+                    pd->request_id, IDEMPOTENCY_STALE_MS / 1000);
+    ft_async_resume(pd->async);
+}
+
+/* Producer's poll thread: Kafka has the command, or gave up on it. */
+static void delivered(struct ft_delivery *delivery, rd_kafka_resp_err_t err, int32_t partition, int64_t offset)
+{
+    struct pending *pd = (struct pending *)(void *)((char *)delivery - offsetof(struct pending, delivery));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+        refused(pd, err);
+        return;
+    }
+    pd->partition = partition;
+    pd->offset = offset;
+    enum ft_registry_add added =
+        ft_registry_add(ft_pipeline_registry(pd->app->pipeline), pd->cmd.token, pd->cmd.user_id, pd->cmd.schedule_id,
+                        partition, offset >= 0 ? offset : -1, ft_pipeline_now_ms());
+    if (added == FT_REGISTRY_FULL)
+        ft_log_warn("reservation.registry_full", "rid=%s", pd->request_id);
+    ft_log_info("reservation.queued", "rid=%s user=%" PRId64 " schedule=%" PRId64 " partition=%d offset=%" PRId64,
+                pd->request_id, pd->cmd.user_id, pd->cmd.schedule_id, partition, offset);
+    ft_async_resume(pd->async);
 }
 
 /* HTTP thread, after the resume: the answer. */
@@ -119,20 +138,17 @@ static void finish(void *ctx, struct ft_response *resp)
     }
     if (pd->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
         ft_pipeline_count_refused(pd->app->pipeline);
-        if (pd->key_bound) /* before the answer: the client's retry may come at once */
-            unbind_key(pd);
         ft_respond_fail(resp, 503, "UNAVAILABLE", "the reservation queue did not take the request; try again shortly");
         return;
     }
     answer_known(pd->app, resp, pd->cmd.token, pd->partition, pd->offset);
 }
 
-/* HTTP thread, when the exchange ends (with or without finish). */
+/* HTTP thread, when the exchange ends (with or without finish). A refused request's key
+ * was freed before the resume (refused). */
 static void release(void *ctx)
 {
     struct pending *pd = ctx;
-    if (pd->key_bound && pd->err != RD_KAFKA_RESP_ERR_NO_ERROR)
-        unbind_key(pd);
     free(pd->key_answer.body);
     free(pd);
 }
@@ -143,6 +159,14 @@ enum key_claim {
     KEY_CLAIMED,  /* bound to our new token: produce it */
     KEY_ANSWERED, /* resp holds the answer: a retry of a known request, or an error */
 };
+
+static void key_reused(struct ft_response *resp)
+{
+    struct ft_error err;
+    (void)ft_fail(&err, 422, "IDEMPOTENCY_KEY_REUSED", "Idempotency-Key",
+                  "this Idempotency-Key came with another request before; send a new request with a new key");
+    ft_respond_error(resp, &err);
+}
 
 static void in_progress(const struct ft_request *req, struct ft_response *resp)
 {
@@ -193,8 +217,8 @@ static enum key_claim settle_conflict(struct ft_app *app, const struct ft_reques
         /* answered: 202 with the earlier token, or the store's failure */
     } else if (pd->bind.age_ms < IDEMPOTENCY_STALE_MS) {
         in_progress(req, resp);
-    } else if ((result = ft_store_idempotency_rebind(db, pd->cmd.user_id, pd->key, existing, pd->cmd.token)) ==
-               FT_STORE_OK) {
+    } else if ((result = ft_store_idempotency_rebind(db, pd->cmd.user_id, pd->key, existing, pd->cmd.token,
+                                                    pd->request)) == FT_STORE_OK) {
         ft_log_warn("reservation.key_taken_over", "rid=%s age_ms=%" PRId64, req->request_id, pd->bind.age_ms);
         claimed = true;
     } else if (result == FT_STORE_NOT_FOUND) {
@@ -205,27 +229,6 @@ static enum key_claim settle_conflict(struct ft_app *app, const struct ft_reques
     ft_db_release(app->db, db);
     pd->key_bound = claimed;
     return claimed ? KEY_CLAIMED : KEY_ANSWERED;
-}
-
-/*
- * A retry of a request Kafka took before its schedule closed gets that request's token,
- * as every retry does: the key names the request, whatever the catalog says now. False,
- * with nothing answered, when the key names no request Kafka has.
- */
-static bool answer_retry_after_close(struct ft_app *app, const struct ft_request *req, const char *key,
-                                     struct ft_response *resp)
-{
-    PGconn *db = ft_handler_db(app, resp);
-    if (db == NULL)
-        return true; /* answered 503 */
-    char earlier[FT_REQUEST_TOKEN_SIZE];
-    enum ft_store_result result = ft_store_idempotency_find(db, req->caller.user_id, key, earlier);
-    if (result == FT_STORE_OK)
-        result = answer_if_durable(app, db, req->caller.user_id, earlier, resp);
-    else if (result != FT_STORE_NOT_FOUND)
-        ft_respond_stored(resp, result, 202, NULL, "");
-    ft_db_release(app->db, db);
-    return result != FT_STORE_NOT_FOUND;
 }
 
 /* Why no command can be queued now, or NULL when one can. */
@@ -247,16 +250,54 @@ static void produce(struct pending *pd)
         len == 0 ? RD_KAFKA_RESP_ERR__FAIL /* cannot happen: the body's limits keep it short */
                  : ft_pipeline_produce(pd->app->pipeline, pd->partition, pd->cmd.schedule_id, payload, len,
                                        &pd->delivery);
-    if (queued != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        pd->err = queued;
-        ft_async_resume(pd->async); /* finish answers 503 and frees the key */
-    }
+    if (queued != RD_KAFKA_RESP_ERR_NO_ERROR)
+        refused(pd, queued);
 }
 
 static void answer_key(struct pending *pd)
 {
     pd->key_answered = true;
     ft_async_resume(pd->async);
+}
+
+/* Runs run(pd) on the blocking pool, which answers; or answers 503 when the pool is full. */
+static void on_pool(struct pending *pd, void (*run)(void *ctx))
+{
+    if (ft_async_run_blocking(pd->req, run, pd))
+        return;
+    ft_log_warn("http.blocking_pool_full", "rid=%s", pd->request_id);
+    ft_respond_fail(&pd->key_answer, 503, "UNAVAILABLE",
+                    "too many requests are waiting for the database; try again shortly");
+    answer_key(pd);
+}
+
+/*
+ * Blocking pool: a keyed request the catalog refused because its schedule has closed. A
+ * retry of a request Kafka took before the close gets that request's token, as every
+ * retry does: the key names the request, whatever the catalog says now. Otherwise the
+ * refusal stands.
+ */
+static void retry_after_close(void *ctx)
+{
+    struct pending *pd = ctx;
+    struct ft_response *resp = &pd->key_answer;
+    PGconn *db = ft_handler_db(pd->app, resp);
+    if (db != NULL) {
+        char earlier[FT_REQUEST_TOKEN_SIZE];
+        bool other_request = false;
+        enum ft_store_result result =
+            ft_store_idempotency_find(db, pd->cmd.user_id, pd->key, pd->request, earlier, &other_request);
+        if (result == FT_STORE_OK && other_request)
+            key_reused(resp);
+        else if (result == FT_STORE_OK)
+            result = answer_if_durable(pd->app, db, pd->cmd.user_id, earlier, resp);
+        else if (result != FT_STORE_NOT_FOUND)
+            ft_respond_stored(resp, result, 202, NULL, "");
+        ft_db_release(pd->app->db, db);
+        if (result == FT_STORE_NOT_FOUND)
+            ft_respond_error(resp, &pd->refusal);
+    }
+    answer_key(pd);
 }
 
 /* Blocking pool: a key bound before pd's request came. */
@@ -281,10 +322,11 @@ static void key_bound(struct ft_key_bind *bind)
         produce(pd);
         return;
     case FT_STORE_CONFLICT:
-        if (ft_async_run_blocking(pd->req, conflict_then_produce, pd))
+        if (!bind->other_request) {
+            on_pool(pd, conflict_then_produce);
             return;
-        ft_log_warn("http.blocking_pool_full", "rid=%s", pd->request_id);
-        ft_respond_fail(resp, 503, "UNAVAILABLE", "too many requests are waiting for the database; try again shortly");
+        }
+        key_reused(resp);
         break;
     case FT_STORE_NOT_FOUND:
         ft_respond_fail(resp, 401, "INVALID_TOKEN", "the account of this token does not exist");
@@ -315,13 +357,16 @@ void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *r
         ft_respond_fail(resp, 503, "UNAVAILABLE", "the server is out of memory; try again shortly");
         return;
     }
-    if (!ft_reservation_read(req->body, req->body_len, catalog, &pd->cmd, &err)) {
+    /* A keyed request for a schedule that has closed may be the retry of one Kafka took
+     * before the close: the key says (retry_after_close). */
+    bool read = ft_reservation_read(req->body, req->body_len, catalog, &pd->cmd, &err);
+    bool closed_retry = !read && key != NULL && strcmp(err.code, "SCHEDULE_CLOSED") == 0;
+    if (!read && !closed_retry) {
         free(pd);
-        if (key == NULL || strcmp(err.code, "SCHEDULE_CLOSED") != 0 || !answer_retry_after_close(app, req, key, resp))
-            ft_respond_error(resp, &err);
+        ft_respond_error(resp, &err);
         return;
     }
-    const char *refusal = queue_refusal(app);
+    const char *refusal = read ? queue_refusal(app) : NULL;
     if (refusal != NULL) {
         free(pd);
         ft_pipeline_count_refused(app->pipeline);
@@ -329,19 +374,30 @@ void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *r
         return;
     }
     pd->app = app;
+    pd->req = req;
     pd->delivery.done = delivered;
     pd->cmd.ts_ms = ft_clock_wall_ms();
     pd->cmd.user_id = req->caller.user_id;
     pd->cmd.hold_seconds = app->config->hold_seconds;
     ft_request_token_new(pd->cmd.token);
-    pd->partition = ft_kafka_schedule_partition(pd->cmd.schedule_id, ft_pipeline_partitions(app->pipeline));
     snprintf(pd->request_id, sizeof pd->request_id, "%s", req->request_id);
+    pd->key_answer = (struct ft_response){ .status = 500, .content_type = "application/json" };
+    if (key != NULL) {
+        snprintf(pd->key, sizeof pd->key, "%s", key);
+        ft_reservation_fingerprint(&pd->cmd, pd->request);
+    }
     /* Suspend first, then produce: the delivery report may come at once, on another thread. */
     if ((pd->async = ft_async_defer(req, finish, release, pd)) == NULL) { /* cannot happen */
         free(pd);
         ft_respond_fail(resp, 500, "INTERNAL", "internal error");
         return;
     }
+    if (closed_retry) {
+        pd->refusal = err;
+        on_pool(pd, retry_after_close);
+        return;
+    }
+    pd->partition = ft_kafka_schedule_partition(pd->cmd.schedule_id, ft_pipeline_partitions(app->pipeline));
     if (key == NULL) {
         produce(pd);
         return;
@@ -350,11 +406,8 @@ void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *r
      * every key that waits with one statement and one commit, off the HTTP thread, which goes
      * on serving its other connections (the browser sends a key with every reservation). The
      * command is produced once the key is ours. */
-    snprintf(pd->key, sizeof pd->key, "%s", key);
-    pd->req = req;
-    pd->key_answer = (struct ft_response){ .status = 500, .content_type = "application/json" };
     pd->bind = (struct ft_key_bind){ .user_id = pd->cmd.user_id, .key = pd->key, .token = pd->cmd.token,
-                                     .done = key_bound };
+                                     .request = pd->request, .done = key_bound };
     ft_key_binder_submit(app->key_binder, &pd->bind);
 }
 

@@ -33,54 +33,60 @@ static void finish(struct ft_key_bind *bind, enum ft_store_result result)
     bind->done(bind);
 }
 
-/* Each key on its own (ft_store_idempotency_bind): when the batch's statement failed on a
- * user that does not exist, which one is not known. */
-static void bind_one_by_one(PGconn *db, struct ft_key_bind **batch, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        finish(batch[i], ft_store_idempotency_bind(db, batch[i]->user_id, batch[i]->key, batch[i]->token,
-                                                   batch[i]->existing, &batch[i]->age_ms));
-}
-
 /*
  * Inserts every key that is not bound yet and reads, for the others, the token they are
- * bound to, in one statement. The outer SELECT sees the table as it was before the
+ * bound to and whether that was for another request, in one statement. The outer SELECT sees the table as it was before the
  * statement: a key bound by this very statement (a retry in the same batch as its first
  * request) or by another transaction meanwhile is neither made nor found: it goes again.
  */
 static const char BIND_MANY[] =
-    "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) WITH ORDINALITY"
-    "               AS t(user_id, key, token, n)),"
-    " made AS (INSERT INTO idempotency_keys (user_id, key, token) SELECT user_id, key, token FROM input ORDER BY n"
+    "WITH input AS (SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY"
+    "               AS t(user_id, key, token, request, n)),"
+    " made AS (INSERT INTO idempotency_keys (user_id, key, token, request)"
+    "          SELECT user_id, key, token, request FROM input ORDER BY n"
     "          ON CONFLICT (user_id, key) DO NOTHING RETURNING user_id, key, token)"
     " SELECT m.token IS NOT NULL, k.token,"
-    "        (extract(epoch FROM clock_timestamp() - k.created_at) * 1000)::bigint"
+    "        (extract(epoch FROM clock_timestamp() - k.created_at) * 1000)::bigint,"
+    "        k.request IS DISTINCT FROM i.request AND k.request IS NOT NULL"
     " FROM input i"
     " LEFT JOIN made m ON m.user_id = i.user_id AND m.key = i.key AND m.token = i.token"
     " LEFT JOIN idempotency_keys k ON k.user_id = i.user_id AND k.key = i.key"
     " ORDER BY i.n";
 
-/* Binds a batch; the keys to ask again are put back at the queue's head. */
-static void bind_batch(struct ft_key_binder *b, struct ft_key_bind **batch, size_t n)
+/* Puts keys to ask again at the queue's head: they came before what waits. */
+static void ask_again(struct ft_key_binder *b, struct ft_key_bind *first, struct ft_key_bind *last)
 {
-    PGconn *db = ft_db_acquire(b->pool, FT_DB_ACQUIRE_MS);
-    if (db == NULL) {
-        for (size_t i = 0; i < n; i++)
-            finish(batch[i], FT_STORE_UNAVAILABLE);
-        return;
-    }
+    pthread_mutex_lock(&b->lock);
+    last->next = b->head;
+    if (b->head == NULL)
+        b->tail = last;
+    b->head = first;
+    pthread_mutex_unlock(&b->lock);
+}
+
+/* Binds batch[0..n) on db; the keys to ask again go back to the queue. */
+static void bind_on(struct ft_key_binder *b, PGconn *db, struct ft_key_bind **batch, size_t n)
+{
     struct ft_columns cols;
-    ft_columns_open(&cols, 3);
+    ft_columns_open(&cols, 4);
     for (size_t i = 0; i < n; i++) {
         ft_strbuf_printf(&cols.c[0], "%s%" PRId64, FT_COLUMN_SEP(i), batch[i]->user_id);
         ft_columns_put_text(&cols, 1, i == 0, batch[i]->key);
         ft_columns_put_text(&cols, 2, i == 0, batch[i]->token);
+        ft_columns_put_text(&cols, 3, i == 0, batch[i]->request);
     }
-    const char *params[3];
-    PGresult *res = ft_columns_close(&cols, params) ? ft_db_query(db, BIND_MANY, 3, params) : NULL;
+    const char *params[4];
+    PGresult *res = ft_columns_close(&cols, params) ? ft_db_query(db, BIND_MANY, 4, params) : NULL;
     ft_columns_free(&cols);
     if (res != NULL && !ft_db_ok(res) && strcmp(ft_db_sqlstate(res), "23503") == 0) {
-        bind_one_by_one(db, batch, n); /* a key of a user that does not exist */
+        /* The users key: a signed token of an account that no longer exists. Which key's
+         * user is missing is not known, so each goes again on its own. */
+        for (size_t i = 0; i < n; i++) {
+            if (n == 1)
+                finish(batch[i], FT_STORE_NOT_FOUND);
+            else
+                bind_on(b, db, &batch[i], 1);
+        }
     } else if (res == NULL || !ft_db_ok(res) || (size_t)PQntuples(res) != n) {
         ft_log_error("db.idempotency_bind_many", "keys=%zu error=\"%s\"", n,
                      res != NULL ? PQresultErrorMessage(res) : "out of memory");
@@ -95,6 +101,7 @@ static void bind_batch(struct ft_key_binder *b, struct ft_key_bind **batch, size
             } else if (!PQgetisnull(res, (int)i, 1)) {
                 snprintf(bind->existing, sizeof bind->existing, "%s", PQgetvalue(res, (int)i, 1));
                 bind->age_ms = strtoll(PQgetvalue(res, (int)i, 2), NULL, 10);
+                bind->other_request = PQgetvalue(res, (int)i, 3)[0] == 't';
                 finish(bind, FT_STORE_CONFLICT);
             } else if (++bind->attempts >= ATTEMPTS_MAX) {
                 ft_log_error("db.idempotency_bind_many", "error=\"the key's row kept changing\"");
@@ -108,16 +115,21 @@ static void bind_batch(struct ft_key_binder *b, struct ft_key_bind **batch, size
                 again_last = bind;
             }
         }
-        if (again != NULL) {
-            pthread_mutex_lock(&b->lock); /* first in the next batch: they came before what waits */
-            again_last->next = b->head;
-            if (b->head == NULL)
-                b->tail = again_last;
-            b->head = again;
-            pthread_mutex_unlock(&b->lock);
-        }
+        if (again != NULL)
+            ask_again(b, again, again_last);
     }
     PQclear(res);
+}
+
+static void bind_batch(struct ft_key_binder *b, struct ft_key_bind **batch, size_t n)
+{
+    PGconn *db = ft_db_acquire(b->pool, FT_DB_ACQUIRE_MS);
+    if (db == NULL) {
+        for (size_t i = 0; i < n; i++)
+            finish(batch[i], FT_STORE_UNAVAILABLE);
+        return;
+    }
+    bind_on(b, db, batch, n);
     ft_db_release(b->pool, db);
 }
 

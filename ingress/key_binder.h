@@ -7,6 +7,7 @@
 #ifndef FT_INGRESS_KEY_BINDER_H
 #define FT_INGRESS_KEY_BINDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "ft/db_pool.h"
@@ -17,11 +18,14 @@
 struct ft_key_bind {
     int64_t user_id;
     const char *key, *token; /* valid until done */
+    const char *request;     /* what the request asks for (ft_reservation_fingerprint); valid until done */
     /* Set before done: OK, bound to token; CONFLICT, the key is bound to `existing` since
-     * age_ms ago; NOT_FOUND, the user does not exist; UNAVAILABLE or FAILED. */
+     * age_ms ago, for another request when `other_request`; NOT_FOUND, the user does not
+     * exist; UNAVAILABLE or FAILED. */
     enum ft_store_result result;
     char existing[FT_REQUEST_TOKEN_SIZE];
     int64_t age_ms;
+    bool other_request;
     void (*done)(struct ft_key_bind *bind); /* on the binder's thread, exactly once */
     struct ft_key_bind *next;               /* the binder's */
     int attempts;                           /* the binder's */

@@ -2,6 +2,8 @@
 
 #include <inttypes.h>
 #include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "json_body.h"
@@ -111,4 +113,28 @@ bool ft_reservation_read(const char *body, size_t len, struct ft_catalog *catalo
         ok = check_catalog(catalog, cmd, err);
     json_decref(doc);
     return ok;
+}
+
+static int id_order(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return (x > y) - (x < y);
+}
+
+void ft_reservation_fingerprint(const struct ft_command *cmd, char out[FT_RESERVATION_FINGERPRINT_SIZE])
+{
+    int used = snprintf(out, FT_RESERVATION_FINGERPRINT_SIZE, "schedule=%" PRId64, cmd->schedule_id);
+    if (cmd->seat_count == 0) {
+        const char *grade = cmd->grade == FT_GRADE_ANY ? "any" : ft_grade_name(cmd->grade);
+        snprintf(out + used, (size_t)(FT_RESERVATION_FINGERPRINT_SIZE - used), " quantity=%d grade=%s", cmd->quantity,
+                 grade);
+        return;
+    }
+    int64_t ids[FT_SEATS_PER_REQUEST_MAX];
+    size_t count = (size_t)cmd->seat_count;
+    memcpy(ids, cmd->seat_ids, count * sizeof ids[0]);
+    qsort(ids, count, sizeof ids[0], id_order);
+    for (size_t i = 0; i < count; i++)
+        used += snprintf(out + used, (size_t)(FT_RESERVATION_FINGERPRINT_SIZE - used), "%s%" PRId64,
+                         i == 0 ? " seats=" : ",", ids[i]);
 }

@@ -30,4 +30,15 @@ __attribute__((warn_unused_result)) bool ft_reservation_read(const char *body, s
                                                              struct ft_catalog *catalog, struct ft_command *cmd,
                                                              struct ft_error *err);
 
+/* Room for ft_reservation_fingerprint's text, NUL included. */
+#define FT_RESERVATION_FINGERPRINT_SIZE 160
+
+/*
+ * What a read request asks for, as text that two requests share exactly when they ask for
+ * the same thing: "schedule=7 seats=3,12" (seat ids in ascending order) or "schedule=7
+ * quantity=2 grade=VIP" (grade=any without one). An Idempotency-Key keeps it, so that a
+ * key sent again with another request is refused rather than answered for the first.
+ */
+void ft_reservation_fingerprint(const struct ft_command *cmd, char out[FT_RESERVATION_FINGERPRINT_SIZE]);
+
 #endif

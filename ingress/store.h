@@ -75,20 +75,17 @@ enum ft_store_result ft_store_catalog_sync(PGconn *db, struct ft_catalog *catalo
  * 0 for a partition without a row. */
 enum ft_store_result ft_store_partition_offsets(PGconn *db, const char *topic, int64_t *next, int32_t count);
 
-/*
- * Binds the user's Idempotency-Key to token. CONFLICT when the key is bound already:
- * its token is copied into existing (FT_REQUEST_TOKEN_SIZE bytes) and *age_ms says how
- * long ago it was bound. NOT_FOUND when the user does not exist (any more).
- */
-enum ft_store_result ft_store_idempotency_bind(PGconn *db, int64_t user_id, const char *key, const char *token,
-                                               char *existing, int64_t *age_ms);
-/* The token the user's key is bound to (FT_REQUEST_TOKEN_SIZE bytes); NOT_FOUND when none. */
-enum ft_store_result ft_store_idempotency_find(PGconn *db, int64_t user_id, const char *key, char *token);
+/* The token the user's key is bound to (FT_REQUEST_TOKEN_SIZE bytes; keys are bound by
+ * key_binder.c), and whether it was bound for another request than `request` (ft_reservation_fingerprint); NOT_FOUND when
+ * the key is not bound. */
+enum ft_store_result ft_store_idempotency_find(PGconn *db, int64_t user_id, const char *key, const char *request,
+                                               char *token, bool *other_request);
 /* Unbinds the key, if it is still bound to token. */
 enum ft_store_result ft_store_idempotency_unbind(PGconn *db, int64_t user_id, const char *key, const char *token);
-/* Moves the key from old_token to new_token; NOT_FOUND when it is no longer bound to old_token. */
+/* Moves the key from old_token to new_token, for `request`; NOT_FOUND when it is no longer
+ * bound to old_token. */
 enum ft_store_result ft_store_idempotency_rebind(PGconn *db, int64_t user_id, const char *key, const char *old_token,
-                                                 const char *new_token);
+                                                 const char *new_token, const char *request);
 
 /* The decided outcome of the user's request `token`, as the poll answers it (*json:
  * RequestStatus, HELD with its seats or REJECTED). NOT_FOUND when that user has no

@@ -120,57 +120,23 @@ enum ft_store_result ft_store_partition_offsets(PGconn *db, const char *topic, i
     return FT_STORE_OK;
 }
 
-enum ft_store_result ft_store_idempotency_bind(PGconn *db, int64_t user_id, const char *key, const char *token,
-                                               char *existing, int64_t *age_ms)
+enum ft_store_result ft_store_idempotency_find(PGconn *db, int64_t user_id, const char *key, const char *request,
+                                               char *token, bool *other_request)
 {
     char user[24];
     snprintf(user, sizeof user, "%" PRId64, user_id);
-    const char *params[] = { user, key, token };
-    /* A concurrent insert of the same key that committed after this statement's snapshot
-     * makes both halves empty: then ask again. */
-    for (int attempt = 0; attempt < 3; attempt++) {
-        PGresult *res = ft_db_query(
-            db,
-            "WITH made AS (INSERT INTO idempotency_keys (user_id, key, token) VALUES ($1, $2, $3)"
-            "              ON CONFLICT (user_id, key) DO NOTHING RETURNING token)"
-            " SELECT token, 0::bigint, true FROM made"
-            " UNION ALL"
-            " SELECT token, (extract(epoch FROM clock_timestamp() - created_at) * 1000)::bigint, false"
-            " FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND NOT EXISTS (SELECT 1 FROM made)",
-            3, params);
-        if (!ft_db_ok(res) && strcmp(ft_db_sqlstate(res), "23503") == 0) {
-            PQclear(res); /* the users key: a signed token of an account that no longer exists */
-            return FT_STORE_NOT_FOUND;
-        }
-        if (!ft_db_ok(res))
-            return failed(db, res, "idempotency_bind");
-        if (PQntuples(res) == 0) {
-            PQclear(res);
-            continue;
-        }
-        bool made = PQgetvalue(res, 0, 2)[0] == 't';
-        if (!made) {
-            snprintf(existing, FT_REQUEST_TOKEN_SIZE, "%s", PQgetvalue(res, 0, 0));
-            *age_ms = field_i64(res, 0, 1);
-        }
-        PQclear(res);
-        return made ? FT_STORE_OK : FT_STORE_CONFLICT;
-    }
-    ft_log_error("db.idempotency_bind", "error=\"the key's row kept changing\"");
-    return FT_STORE_FAILED;
-}
-
-enum ft_store_result ft_store_idempotency_find(PGconn *db, int64_t user_id, const char *key, char *token)
-{
-    char user[24];
-    snprintf(user, sizeof user, "%" PRId64, user_id);
-    const char *params[] = { user, key };
-    PGresult *res = ft_db_query(db, "SELECT token FROM idempotency_keys WHERE user_id = $1 AND key = $2", 2, params);
+    const char *params[] = { user, key, request };
+    PGresult *res = ft_db_query(db,
+                                "SELECT token, request IS DISTINCT FROM $3 AND request IS NOT NULL"
+                                " FROM idempotency_keys WHERE user_id = $1 AND key = $2",
+                                3, params);
     if (!ft_db_ok(res))
         return failed(db, res, "idempotency_find");
     bool found = PQntuples(res) == 1;
-    if (found)
+    if (found) {
         snprintf(token, FT_REQUEST_TOKEN_SIZE, "%s", PQgetvalue(res, 0, 0));
+        *other_request = PQgetvalue(res, 0, 1)[0] == 't';
+    }
     PQclear(res);
     return found ? FT_STORE_OK : FT_STORE_NOT_FOUND;
 }
@@ -189,15 +155,15 @@ enum ft_store_result ft_store_idempotency_unbind(PGconn *db, int64_t user_id, co
 }
 
 enum ft_store_result ft_store_idempotency_rebind(PGconn *db, int64_t user_id, const char *key, const char *old_token,
-                                                 const char *new_token)
+                                                 const char *new_token, const char *request)
 {
     char user[24];
     snprintf(user, sizeof user, "%" PRId64, user_id);
-    const char *params[] = { user, key, old_token, new_token };
+    const char *params[] = { user, key, old_token, new_token, request };
     PGresult *res = ft_db_query(db,
-                                "UPDATE idempotency_keys SET token = $4, created_at = now()"
+                                "UPDATE idempotency_keys SET token = $4, request = $5, created_at = now()"
                                 " WHERE user_id = $1 AND key = $2 AND token = $3",
-                                4, params);
+                                5, params);
     if (!ft_db_ok(res))
         return failed(db, res, "idempotency_rebind");
     bool moved = strcmp(PQcmdTuples(res), "1") == 0;

@@ -299,6 +299,26 @@ def test_a_retry_with_the_same_key_gets_the_same_token_and_queues_nothing(api, u
     assert sum(kafka.ends(COMMANDS).values()) == sum(after_first.values()) + 2
 
 
+def test_a_key_sent_again_with_another_request_is_422_and_queues_nothing(api, user, schedule, db, nothing_queued):
+    """The key names one request. Answering another request with the first one's token
+    would tell the client its new request was taken; it is refused instead. The same seats
+    in another order are the same request."""
+    key = str(uuid.uuid4())
+    sid = schedule["id"]
+    a, b = schedule["rows"][2][0], schedule["rows"][2][1]
+    first = reserve(api, user, {"scheduleId": sid, "seatIds": [a, b]}, **{"Idempotency-Key": key})
+    assert first.status_code == 202, describe(first)
+    with nothing_queued():
+        same = reserve(api, user, {"scheduleId": sid, "seatIds": [b, a]}, **{"Idempotency-Key": key})
+        assert same.status_code == 202 and same.body["token"] == first.body["token"], describe(same)
+        for other in ({"scheduleId": sid, "seatIds": [a]}, {"scheduleId": sid, "seatIds": [a, b, schedule["rows"][2][2]]},
+                      {"scheduleId": sid, "quantity": 2}, {"scheduleId": sid, "quantity": 2, "grade": "VIP"}):
+            error = assert_error(reserve(api, user, other, **{"Idempotency-Key": key}), 422, "IDEMPOTENCY_KEY_REUSED")
+            assert "new key" in error["message"], error
+    assert db.value("SELECT token FROM idempotency_keys WHERE user_id = %s AND key = %s", user.id, key) == \
+        first.body["token"], "the key still names the first request"
+
+
 def test_keys_sent_at_once_and_their_retries_racing_them_bind_one_request_each(api, user, schedule, kafka):
     """Keys are bound in batches (key_binder.c): a retry in the same batch as its first
     request, or the next one, must still name that request and queue nothing."""
@@ -333,6 +353,8 @@ def test_a_retry_after_the_schedule_closed_still_gets_its_token(api, user, sched
         again = reserve(api, user, body, **{"Idempotency-Key": key})
         assert again.status_code == 202, describe(again)
         assert again.body["token"] == first.body["token"]
+        assert_error(reserve(api, user, {"scheduleId": schedule["id"], "quantity": 2}, **{"Idempotency-Key": key}),
+                     422, "IDEMPOTENCY_KEY_REUSED")
         assert_error(reserve(api, user, body, **{"Idempotency-Key": key + "-new"}), 409, "SCHEDULE_CLOSED")
     assert db.value("SELECT count(*) FROM idempotency_keys WHERE user_id = %s", user.id) == 1, "no key bound"
 
@@ -367,6 +389,9 @@ def test_a_key_whose_request_never_reached_kafka_is_taken_over(api, user, schedu
     assert sum(kafka.ends(COMMANDS).values()) == sum(before.values()) + 1
     again = reserve(api, user, body, **{"Idempotency-Key": key})
     assert again.status_code == 202 and again.body["token"] == resp.body["token"]
+    # the key now names the request that took it over
+    assert_error(reserve(api, user, {"scheduleId": schedule["id"], "quantity": 3}, **{"Idempotency-Key": key}),
+                 422, "IDEMPOTENCY_KEY_REUSED")
 
 
 def test_metrics_count_accepted_requests(api, user, schedule):

@@ -114,3 +114,41 @@ Test(reservation_body, the_catalog_decides_what_exists)
     refused("{\"scheduleId\": 10, \"seatIds\": [101, 201]}", 422, "VALIDATION_FAILED", "seatIds");
     refused("{\"scheduleId\": 10, \"seatIds\": [999]}", 422, "VALIDATION_FAILED", "seatIds");
 }
+
+static void fingerprint_of(const char *body, char out[FT_RESERVATION_FINGERPRINT_SIZE])
+{
+    struct ft_command cmd;
+    struct ft_error err;
+    cr_assert(read(body, &cmd, &err), "%s: %s", body, err.message);
+    ft_reservation_fingerprint(&cmd, out);
+}
+
+/* An Idempotency-Key keeps its request's fingerprint: equal exactly when two requests ask
+ * for the same thing. */
+Test(reservation_body, fingerprint_names_what_is_asked_for)
+{
+    char a[FT_RESERVATION_FINGERPRINT_SIZE], b[FT_RESERVATION_FINGERPRINT_SIZE];
+    fingerprint_of("{\"scheduleId\": 10, \"seatIds\": [104, 101, 102]}", a);
+    cr_assert_str_eq(a, "schedule=10 seats=101,102,104");
+    fingerprint_of("{\"seatIds\": [102, 104, 101], \"scheduleId\": 10, \"quantity\": null}", b);
+    cr_assert_str_eq(a, b, "the same seats in another order are the same request");
+    fingerprint_of("{\"scheduleId\": 10, \"seatIds\": [101, 102]}", b);
+    cr_assert_str_neq(a, b);
+    fingerprint_of("{\"scheduleId\": 10, \"quantity\": 2}", a);
+    cr_assert_str_eq(a, "schedule=10 quantity=2 grade=any");
+    fingerprint_of("{\"scheduleId\": 10, \"quantity\": 2, \"grade\": \"VIP\"}", b);
+    cr_assert_str_eq(b, "schedule=10 quantity=2 grade=VIP");
+    fingerprint_of("{\"scheduleId\": 10, \"quantity\": 3}", b);
+    cr_assert_str_neq(a, b);
+}
+
+Test(reservation_body, longest_fingerprint_fits)
+{
+    struct ft_command cmd = { .type = FT_CMD_RESERVE, .schedule_id = INT64_MAX, .seat_count = FT_SEATS_PER_REQUEST_MAX };
+    for (int i = 0; i < FT_SEATS_PER_REQUEST_MAX; i++)
+        cmd.seat_ids[i] = INT64_MAX - i;
+    char out[FT_RESERVATION_FINGERPRINT_SIZE];
+    ft_reservation_fingerprint(&cmd, out);
+    cr_assert_str_eq(out, "schedule=9223372036854775807 seats=9223372036854775804,9223372036854775805,"
+                          "9223372036854775806,9223372036854775807");
+}
