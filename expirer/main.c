@@ -2,8 +2,9 @@
  * ft-expirer: turns time into commands. Every FT_EXPIRER_INTERVAL_MS it sends an EXPIRE
  * command for each hold past its expiry (at most FT_EXPIRER_BATCH per turn) to the
  * hold's schedule partition (sweep.c), and sends again payment confirmations that never
- * reached the log (confirmations.c). On a thread of its own it carries out the refunds
- * in the outbox (refunds.c). Stops cleanly on SIGTERM or SIGINT.
+ * reached the log (confirmations.c) and deletes old Idempotency-Keys (key_pruning.c). On
+ * a thread of its own it carries out the refunds in the outbox (refunds.c). Stops
+ * cleanly on SIGTERM or SIGINT.
  */
 #include <signal.h>
 #include <stdatomic.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "ft/clock.h"
 #include "ft/config.h"
 #include "ft/kafka_client.h"
 #include "ft/log.h"
@@ -19,11 +21,15 @@
 #include "ft/ops_http.h"
 #include "ft/strbuf.h"
 #include "confirmations.h"
+#include "key_pruning.h"
 #include "refunds.h"
 #include "sweep.h"
 
 static volatile sig_atomic_t stop_requested;
-static atomic_uint_fast64_t expiries_sent, sweep_failures, confirmations_resent;
+static atomic_uint_fast64_t expiries_sent, sweep_failures, confirmations_resent, keys_pruned;
+
+/* Old keys are looked for this often, or at once again after a full batch. */
+#define KEY_PRUNE_EVERY_MS 10000
 
 static char *render_metrics(void *ctx)
 {
@@ -42,11 +48,14 @@ static char *render_metrics(void *ctx)
                      " they stayed undecided.\n"
                      "# TYPE ft_expirer_confirmations_resent_total counter\n"
                      "ft_expirer_confirmations_resent_total %llu\n"
+                     "# HELP ft_expirer_keys_pruned_total Idempotency-Keys deleted for their age.\n"
+                     "# TYPE ft_expirer_keys_pruned_total counter\nft_expirer_keys_pruned_total %llu\n"
                      "# HELP ft_refunds_completed_total Refunds PortOne confirmed.\n"
                      "# TYPE ft_refunds_completed_total counter\nft_refunds_completed_total %llu\n"
                      "# HELP ft_refund_attempts_failed_total Refund attempts that left the refund due.\n"
                      "# TYPE ft_refund_attempts_failed_total counter\nft_refund_attempts_failed_total %llu\n",
-                     (unsigned long long)atomic_load(&confirmations_resent), (unsigned long long)refunds.completed,
+                     (unsigned long long)atomic_load(&confirmations_resent),
+                     (unsigned long long)atomic_load(&keys_pruned), (unsigned long long)refunds.completed,
                      (unsigned long long)refunds.failed_attempts);
     return ft_strbuf_take(&t);
 }
@@ -72,6 +81,7 @@ static int run(const struct ft_config *config)
     }
     PGconn *db = PQconnectdb(config->database_url);
     struct ft_sweep_mark mark = { 0 };
+    int64_t next_prune_ms = 0;
     ft_log_info("expirer.started", "topic=%s partitions=%d interval_ms=%d batch=%d", config->topic_commands,
                 partitions, config->expirer_interval_ms, config->expirer_batch);
     while (!stop_requested) {
@@ -86,8 +96,15 @@ static int run(const struct ft_config *config)
             PQstatus(db) == CONNECTION_OK ? ft_resend_confirmations_once(config, db, producer, partitions) : -1;
         if (resent > 0)
             atomic_fetch_add(&confirmations_resent, (uint_fast64_t)resent);
+        int pruned = 0;
+        if (PQstatus(db) == CONNECTION_OK && ft_clock_monotonic_ms() >= next_prune_ms) {
+            pruned = ft_prune_keys_once(config, db);
+            if (pruned > 0)
+                atomic_fetch_add(&keys_pruned, (uint_fast64_t)pruned);
+            next_prune_ms = ft_clock_monotonic_ms() + (pruned == FT_KEY_PRUNE_BATCH ? 0 : KEY_PRUNE_EVERY_MS);
+        }
         /* A full batch means more are due: go again at once. */
-        if (sent < config->expirer_batch)
+        if (sent < config->expirer_batch && pruned < FT_KEY_PRUNE_BATCH)
             sleep_ms(config->expirer_interval_ms);
     }
     PQfinish(db);

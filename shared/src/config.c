@@ -63,6 +63,8 @@ static const struct setting settings[] = {
     STR(worker_group, "FT_WORKER_GROUP", "ft-workers", "Kafka consumer group of the workers"),
     INT(expirer_interval_ms, "FT_EXPIRER_INTERVAL_MS", 50, 60000, "1000", "time between two sweeps for due holds"),
     INT(expirer_batch, "FT_EXPIRER_BATCH", 1, 100000, "1000", "expire commands sent per sweep at most"),
+    INT(idempotency_key_ttl_seconds, "FT_IDEMPOTENCY_KEY_TTL_SECONDS", 60, 31536000, "86400",
+        "how long a reservation's Idempotency-Key names it; the expirer deletes older keys"),
     INT(expirer_http_port, "FT_EXPIRER_HTTP_PORT", 0, 65535, "8082", "expirer's /healthz and /metrics; 0 = none"),
     INT(worker_http_port, "FT_WORKER_HTTP_PORT", 0, 65535, "8081", "worker's /healthz and /metrics; 0 = none"),
     OPT(portone_base_url, "FT_PORTONE_BASE_URL", "PortOne REST API v1, e.g. https://api.iamport.kr; empty = payments off"),

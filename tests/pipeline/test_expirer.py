@@ -1,6 +1,7 @@
 """The expirer turns time into EXPIRE commands: holds end without any other traffic,
 also when the expirer was killed before they were due."""
 import os
+import re
 import signal
 import subprocess
 import time
@@ -8,9 +9,9 @@ import time
 from pipeline_support import BROKERS, new_token, now_ms, reserve, wait_decided
 
 
-def start_expirer(topics, db, log_path):
+def start_expirer(topics, db, log_path, **settings):
     env = dict(os.environ, FT_DATABASE_URL=db.url, FT_KAFKA_BROKERS=BROKERS, FT_TOPIC_COMMANDS=topics.commands,
-               FT_EXPIRER_INTERVAL_MS="200", FT_LOG_LEVEL="info", FT_EXPIRER_HTTP_PORT="0")
+               FT_EXPIRER_INTERVAL_MS="200", FT_LOG_LEVEL="info", FT_EXPIRER_HTTP_PORT="0", **settings)
     log = open(log_path, "ab")
     return subprocess.Popen([os.environ["FT_EXPIRER_BIN"]], env=env, stdin=subprocess.DEVNULL, stdout=log,
                             stderr=subprocess.STDOUT), log
@@ -93,3 +94,35 @@ def test_a_hold_stored_behind_the_sweep_still_expires(db, topics, workers, tmp_p
         log.close()
     assert code == 0
     worker.stop()
+
+
+def test_idempotency_keys_older_than_their_ttl_are_deleted_and_younger_ones_kept(db, topics, tmp_path):
+    """Every browser reservation binds a key; the expirer deletes those past
+    FT_IDEMPOTENCY_KEY_TTL_SECONDS, a bounded batch at a time (10,000), and goes again at
+    once while a batch comes back full: a backlog of 25,000 is gone in one turn's time,
+    not in three 10-s periods."""
+    (alice,) = db.users(1)
+    db.rows("INSERT INTO idempotency_keys (user_id, key, token, created_at)"
+            " SELECT %s, 'old-' || i, 'old-token-' || i, now() - interval '2 hours' + i * interval '1 ms'"
+            " FROM generate_series(1, 25000) i RETURNING 1", alice)
+    db.rows("INSERT INTO idempotency_keys (user_id, key, token, created_at)"
+            " SELECT %s, 'young-' || i, 'young-token-' || i, now() - interval '50 minutes'"
+            " FROM generate_series(1, 10) i RETURNING 1", alice)
+    expirer, log = start_expirer(topics, db, tmp_path / "expirer.log", FT_IDEMPOTENCY_KEY_TTL_SECONDS="3600")
+    try:
+        deadline = time.monotonic() + 12
+        while db.value("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'old-%%'") > 0:
+            assert time.monotonic() < deadline, "old keys left: " + str(
+                db.value("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'old-%%'"))
+            time.sleep(0.2)
+        time.sleep(0.5)
+        assert db.value("SELECT count(*) FROM idempotency_keys WHERE key LIKE 'young-%%'") == 10, \
+            "keys younger than the TTL still name their requests"
+    finally:
+        expirer.send_signal(signal.SIGTERM)
+        assert expirer.wait(timeout=15) == 0
+        log.close()
+    text = (tmp_path / "expirer.log").read_text(errors="replace")
+    counts = [int(n) for n in re.findall(r"expirer\.keys_pruned.*?count=(\d+)", text)]
+    assert max(counts) == 10000 and sum(counts) == 25000, counts
+    assert "ERROR: AddressSanitizer" not in text and "runtime error:" not in text

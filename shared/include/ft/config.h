@@ -40,6 +40,7 @@ struct ft_config {
     char worker_group[128];          /* FT_WORKER_GROUP: the workers' Kafka consumer group */
     int expirer_interval_ms;         /* FT_EXPIRER_INTERVAL_MS: time between two sweeps */
     int expirer_batch;               /* FT_EXPIRER_BATCH: expiries sent per sweep at most */
+    int idempotency_key_ttl_seconds; /* FT_IDEMPOTENCY_KEY_TTL_SECONDS: keys older are deleted */
     int expirer_http_port;           /* FT_EXPIRER_HTTP_PORT: the expirer's /healthz and /metrics */
     char portone_base_url[FT_CONFIG_STR_MAX]; /* FT_PORTONE_BASE_URL: empty = payments off */
     char portone_imp_key[256];       /* FT_PORTONE_IMP_KEY */

@@ -1,0 +1,33 @@
+#include "key_pruning.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ft/db_pool.h"
+#include "ft/log.h"
+
+int ft_prune_keys_once(const struct ft_config *config, PGconn *db)
+{
+    char ttl[16], limit[16];
+    snprintf(ttl, sizeof ttl, "%d", config->idempotency_key_ttl_seconds);
+    snprintf(limit, sizeof limit, "%d", FT_KEY_PRUNE_BATCH);
+    const char *params[] = { ttl, limit };
+    /* The old keys are found through the BRIN index on created_at (migration 0010). */
+    PGresult *res = ft_db_query(db,
+                                "DELETE FROM idempotency_keys WHERE (user_id, key) IN ("
+                                " SELECT user_id, key FROM idempotency_keys"
+                                " WHERE created_at < now() - make_interval(secs => $1::int) LIMIT $2::int)",
+                                2, params);
+    if (!ft_db_ok(res)) {
+        const char *why = PQresultErrorMessage(res);
+        ft_log_warn("expirer.key_prune_failed", "error=\"%.*s\"", (int)strcspn(why, "\n"), why);
+        PQclear(res);
+        return -1;
+    }
+    int deleted = atoi(PQcmdTuples(res));
+    PQclear(res);
+    if (deleted > 0)
+        ft_log_info("expirer.keys_pruned", "count=%d ttl_s=%d", deleted, config->idempotency_key_ttl_seconds);
+    return deleted;
+}
