@@ -14,8 +14,9 @@ PACKAGES=(
   # tests and scripts
   python3 python3-pytest python3-requests python3-jsonschema python3-yaml python3-jwt
   python3-psycopg2 python3-confluent-kafka
-  # deploy.compose: `nginx -t` on deploy/nginx/ with a throwaway certificate (openssl)
-  nginx openssl
+  # deploy.compose: `nginx -t` on deploy/nginx/ with a throwaway certificate (openssl);
+  # make bench: nginx's static file and the polls under wrk
+  nginx openssl wrk
   # browser tests (tests/browser/): Node for playwright-core from npm, Debian's Chromium
   # (Playwright never downloads a browser), a Korean font for readable screenshots
   nodejs npm chromium fonts-nanum
