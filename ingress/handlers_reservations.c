@@ -40,7 +40,8 @@ struct pending {
     int32_t partition;
     char request_id[65];
     char key[FT_IDEMPOTENCY_KEY_MAX + 1]; /* "" without Idempotency-Key */
-    char request[FT_RESERVATION_FINGERPRINT_SIZE]; /* what it asks for, kept with the key */
+    /* What it asks for (ft_reservation_fingerprint), kept with the key. */
+    char request[FT_RESERVATION_FINGERPRINT_SIZE];
     bool key_bound;                       /* our row in idempotency_keys: unbind it if Kafka refuses */
     struct ft_key_bind bind;              /* the key on its way through the key binder */
     const struct ft_request *req;         /* valid while deferred: for the blocking pool */

@@ -35,8 +35,8 @@ static void finish(struct ft_key_bind *bind, enum ft_store_result result)
 
 /*
  * Inserts every key that is not bound yet and reads, for the others, the token they are
- * bound to and whether that was for another request, in one statement. The outer SELECT sees the table as it was before the
- * statement: a key bound by this very statement (a retry in the same batch as its first
+ * bound to and whether that was for another request, in one statement. The outer SELECT
+ * sees the table as it was before the statement: a key bound by this very statement (a retry in the same batch as its first
  * request) or by another transaction meanwhile is neither made nor found: it goes again.
  */
 static const char BIND_MANY[] =

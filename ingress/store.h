@@ -76,8 +76,8 @@ enum ft_store_result ft_store_catalog_sync(PGconn *db, struct ft_catalog *catalo
 enum ft_store_result ft_store_partition_offsets(PGconn *db, const char *topic, int64_t *next, int32_t count);
 
 /* The token the user's key is bound to (FT_REQUEST_TOKEN_SIZE bytes; keys are bound by
- * key_binder.c), and whether it was bound for another request than `request` (ft_reservation_fingerprint); NOT_FOUND when
- * the key is not bound. */
+ * key_binder.c), and whether it was bound for another request than `request`
+ * (ft_reservation_fingerprint); NOT_FOUND when the key is not bound. */
 enum ft_store_result ft_store_idempotency_find(PGconn *db, int64_t user_id, const char *key, const char *request,
                                                char *token, bool *other_request);
 /* Unbinds the key, if it is still bound to token. */

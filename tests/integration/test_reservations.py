@@ -311,7 +311,8 @@ def test_a_key_sent_again_with_another_request_is_422_and_queues_nothing(api, us
     with nothing_queued():
         same = reserve(api, user, {"scheduleId": sid, "seatIds": [b, a]}, **{"Idempotency-Key": key})
         assert same.status_code == 202 and same.body["token"] == first.body["token"], describe(same)
-        for other in ({"scheduleId": sid, "seatIds": [a]}, {"scheduleId": sid, "seatIds": [a, b, schedule["rows"][2][2]]},
+        for other in ({"scheduleId": sid, "seatIds": [a]},
+                      {"scheduleId": sid, "seatIds": [a, b, schedule["rows"][2][2]]},
                       {"scheduleId": sid, "quantity": 2}, {"scheduleId": sid, "quantity": 2, "grade": "VIP"}):
             error = assert_error(reserve(api, user, other, **{"Idempotency-Key": key}), 422, "IDEMPOTENCY_KEY_REUSED")
             assert "new key" in error["message"], error

@@ -144,7 +144,8 @@ Test(reservation_body, fingerprint_names_what_is_asked_for)
 
 Test(reservation_body, longest_fingerprint_fits)
 {
-    struct ft_command cmd = { .type = FT_CMD_RESERVE, .schedule_id = INT64_MAX, .seat_count = FT_SEATS_PER_REQUEST_MAX };
+    struct ft_command cmd = { .type = FT_CMD_RESERVE, .schedule_id = INT64_MAX,
+                              .seat_count = FT_SEATS_PER_REQUEST_MAX };
     for (int i = 0; i < FT_SEATS_PER_REQUEST_MAX; i++)
         cmd.seat_ids[i] = INT64_MAX - i;
     char out[FT_RESERVATION_FINGERPRINT_SIZE];
