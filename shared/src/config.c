@@ -43,6 +43,8 @@ static const struct setting settings[] = {
     INT(http_max_connections, "FT_HTTP_MAX_CONNECTIONS", 16, 1000000, "10000", "open HTTP connections at most"),
     INT(http_timeout_seconds, "FT_HTTP_TIMEOUT_SECONDS", 1, 3600, "30", "idle HTTP connection timeout"),
     INT(http_max_body_bytes, "FT_HTTP_MAX_BODY_BYTES", 256, 16777216, "32768", "largest request body; above it 413"),
+    INT(http_connection_memory_bytes, "FT_HTTP_CONNECTION_MEMORY_BYTES", 4096, 1048576, "16384",
+        "memory of one HTTP connection; a request whose headers need more is answered 431"),
     OPT(trusted_proxies, "FT_TRUSTED_PROXIES",
         "comma-separated IPs/CIDRs whose X-Forwarded-For the ingress believes; empty = nobody"),
     STR(database_url, "FT_DATABASE_URL", "postgresql://fairticket@127.0.0.1:25432/fairticket", "PostgreSQL connection URI"),

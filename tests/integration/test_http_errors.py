@@ -140,3 +140,20 @@ def test_body_of_exactly_the_limit_is_accepted(api, chunked):
     resp = api.raw("POST", "/api/v1/users/signup", [body[:5000], body[5000:]],
                    {"Content-Type": "application/json"}, chunked=chunked)
     assert resp.status_code == 201, describe(resp)
+
+
+def test_headers_fit_in_the_connections_memory_up_to_its_limit(api):
+    """FT_HTTP_CONNECTION_MEMORY_BYTES (16 KB by default) holds a request's headers: 12 KB
+    of them are answered; 20 KB get 431 from libmicrohttpd, and the server goes on."""
+    def health_with(pad):
+        with socket.create_connection(("127.0.0.1", api.port), timeout=15) as sock:
+            sock.sendall(f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: {'a' * pad}\r\n"
+                         "Connection: close\r\n\r\n".encode())
+            answer = b""
+            while chunk := sock.recv(65536):
+                answer += chunk
+        return int(answer.split(b" ", 2)[1])
+
+    assert health_with(12 * 1024) == 200
+    assert health_with(20 * 1024) == 431
+    api.healthy()

@@ -22,6 +22,7 @@ struct ft_config {
     int http_max_connections;        /* FT_HTTP_MAX_CONNECTIONS */
     int http_timeout_seconds;        /* FT_HTTP_TIMEOUT_SECONDS */
     int http_max_body_bytes;         /* FT_HTTP_MAX_BODY_BYTES */
+    int http_connection_memory_bytes; /* FT_HTTP_CONNECTION_MEMORY_BYTES: headers must fit */
     char trusted_proxies[FT_CONFIG_STR_MAX]; /* FT_TRUSTED_PROXIES: proxies whose X-Forwarded-For counts */
     char database_url[FT_CONFIG_STR_MAX]; /* FT_DATABASE_URL */
     int db_pool_size;                /* FT_DB_POOL_SIZE, 0 = one per HTTP thread */
