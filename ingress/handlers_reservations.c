@@ -77,8 +77,8 @@ static void answer_known(struct ft_app *app, struct ft_response *resp, const cha
 
 /* --- the deferred answer ------------------------------------------------------------- */
 
-/* Blocking pool: frees the key of a request that did not reach Kafka, so that its retry
- * can; then the 503 goes out, after the key is free (the client's retry may come at once). */
+/* Frees the key of a request that did not reach Kafka, so that its retry can; then the 503
+ * goes out, after the key is free (the client's retry may come at once). See refused(). */
 static void unbind_then_answer(void *ctx)
 {
     struct pending *pd = ctx;
@@ -95,17 +95,18 @@ static void unbind_then_answer(void *ctx)
     ft_async_resume(pd->async);
 }
 
-/* Kafka did not take pd's command: its key, if it has one, is freed on the blocking pool
- * (never on an HTTP thread), then finish answers 503. */
+/* Kafka did not take pd's command (on the producer's poll thread, the key binder's or the
+ * blocking pool's, never an HTTP thread's): its key, if it has one, is freed, then finish
+ * answers 503. The unbind goes to the blocking pool; when Kafka fails every request at once
+ * and the pool's queue is full, it is done here rather than leave the keys bound, which
+ * would answer their retries 409 for IDEMPOTENCY_STALE_MS. */
 static void refused(struct pending *pd, rd_kafka_resp_err_t err)
 {
     pd->err = err;
-    if (pd->key_bound && ft_async_run_blocking(pd->req, unbind_then_answer, pd))
-        return;
-    if (pd->key_bound)
-        ft_log_warn("reservation.key_kept", "rid=%s note=\"blocking pool full; rebound after %d s by a retry\"",
-                    pd->request_id, IDEMPOTENCY_STALE_MS / 1000);
-    ft_async_resume(pd->async);
+    if (!pd->key_bound)
+        ft_async_resume(pd->async);
+    else if (!ft_async_run_blocking(pd->req, unbind_then_answer, pd))
+        unbind_then_answer(pd);
 }
 
 /* Producer's poll thread: Kafka has the command, or gave up on it. */
