@@ -13,11 +13,14 @@ int ft_prune_keys_once(const struct ft_config *config, PGconn *db)
     snprintf(ttl, sizeof ttl, "%d", config->idempotency_key_ttl_seconds);
     snprintf(limit, sizeof limit, "%d", FT_KEY_PRUNE_BATCH);
     const char *params[] = { ttl, limit };
-    /* The old keys are found through the BRIN index on created_at (migration 0010). */
+    /* The old keys are found through the BRIN index on created_at (migration 0011). The age
+     * is checked again on the row deleted: a key taken over by a retry meanwhile
+     * (ft_store_idempotency_rebind renews created_at) names a new request, and stays. */
     PGresult *res = ft_db_query(db,
-                                "DELETE FROM idempotency_keys WHERE (user_id, key) IN ("
-                                " SELECT user_id, key FROM idempotency_keys"
-                                " WHERE created_at < now() - make_interval(secs => $1::int) LIMIT $2::int)",
+                                "DELETE FROM idempotency_keys"
+                                " WHERE created_at < now() - make_interval(secs => $1::int)"
+                                " AND (user_id, key) IN (SELECT user_id, key FROM idempotency_keys"
+                                "  WHERE created_at < now() - make_interval(secs => $1::int) LIMIT $2::int)",
                                 2, params);
     if (!ft_db_ok(res)) {
         const char *why = PQresultErrorMessage(res);
