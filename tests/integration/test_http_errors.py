@@ -152,6 +152,7 @@ def test_headers_fit_in_the_connections_memory_up_to_its_limit(api):
             answer = b""
             while chunk := sock.recv(65536):
                 answer += chunk
+        assert answer.startswith(b"HTTP/1.1 "), f"no HTTP answer: {answer[:100]!r}"
         return int(answer.split(b" ", 2)[1])
 
     assert health_with(12 * 1024) == 200
