@@ -45,7 +45,8 @@ void ft_async_resume(struct ft_async *async);
 /*
  * For a handler that has deferred its answer and must wait on PostgreSQL before it can go
  * on: runs run(ctx) on the blocking pool (blocking_pool.h), which then resumes, directly
- * or through other work. False, with nothing run, when the pool's queue is full.
+ * or through other work. False, with nothing run (and a warning logged), when the pool's
+ * queue is full: answer ft_respond_pool_full (handlers.h), then resume.
  */
 __attribute__((warn_unused_result)) bool ft_async_run_blocking(const struct ft_request *req, void (*run)(void *ctx),
                                                                void *ctx);

@@ -46,6 +46,9 @@ void ft_handle_healthz(struct ft_app *app, const struct ft_request *req, struct 
 void ft_handle_readyz(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 void ft_handle_metrics(struct ft_app *app, const struct ft_request *req, struct ft_response *resp);
 
+/* The 503 for work the blocking pool could not take (ft_async_run_blocking said false). */
+void ft_respond_pool_full(struct ft_response *resp);
+
 /* Takes a database connection, or answers 503 UNAVAILABLE and returns NULL. */
 PGconn *ft_handler_db(struct ft_app *app, struct ft_response *resp);
 

@@ -3,6 +3,11 @@
 #include "handlers.h"
 #include "response.h"
 
+void ft_respond_pool_full(struct ft_response *resp)
+{
+    ft_respond_fail(resp, 503, "UNAVAILABLE", "too many requests are waiting for the database; try again shortly");
+}
+
 PGconn *ft_handler_db(struct ft_app *app, struct ft_response *resp)
 {
     PGconn *db = ft_db_acquire(app->db, FT_DB_ACQUIRE_MS);

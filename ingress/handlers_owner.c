@@ -159,8 +159,6 @@ void ft_handle_reservation_cancel(struct ft_app *app, const struct ft_request *r
     }
     if (ft_async_run_blocking(req, check_then_cancel, pc))
         return;
-    ft_log_warn("http.blocking_pool_full", "rid=%s", pc->request_id);
-    ft_respond_fail(&pc->answer, 503, "UNAVAILABLE",
-                    "too many requests are waiting for the database; try again shortly");
+    ft_respond_pool_full(&pc->answer);
     answer_now(pc);
 }

@@ -267,9 +267,7 @@ static void on_pool(struct pending *pd, void (*run)(void *ctx))
 {
     if (ft_async_run_blocking(pd->req, run, pd))
         return;
-    ft_log_warn("http.blocking_pool_full", "rid=%s", pd->request_id);
-    ft_respond_fail(&pd->key_answer, 503, "UNAVAILABLE",
-                    "too many requests are waiting for the database; try again shortly");
+    ft_respond_pool_full(&pd->key_answer);
     answer_key(pd);
 }
 

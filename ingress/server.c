@@ -113,7 +113,10 @@ void ft_async_resume(struct ft_async *async)
 
 bool ft_async_run_blocking(const struct ft_request *req, void (*run)(void *ctx), void *ctx)
 {
-    return ft_blocking_pool_submit(exchange_of(req)->server->blocking, run, ctx);
+    if (ft_blocking_pool_submit(exchange_of(req)->server->blocking, run, ctx))
+        return true;
+    ft_log_warn("http.blocking_pool_full", "rid=%s", req->request_id);
+    return false;
 }
 
 static double seconds_since(const struct timespec *start)
@@ -299,8 +302,7 @@ static void run_blocking(struct ft_server *server, struct exchange *ex, ft_handl
     *call = (struct blocking_call){ .app = server->app, .req = &ex->req, .handler = handler,
                                     .resp = { .status = 500, .content_type = "application/json" } };
     call->async = ft_async_defer(&ex->req, blocking_finish, blocking_release, call);
-    if (!ft_blocking_pool_submit(server->blocking, blocking_run, call)) {
-        ft_log_warn("http.blocking_pool_full", "rid=%s", ex->request_id);
+    if (!ft_async_run_blocking(&ex->req, blocking_run, call)) {
         ft_respond_fail(&call->resp, 503, "UNAVAILABLE",
                         "too many requests are waiting for PortOne or the database; try again shortly");
         ft_async_resume(call->async);
