@@ -1,6 +1,16 @@
 /*
- * The load generator's HTTP client: many requests at once on one thread, through
- * libcurl's multi interface, with keep-alive connections to one server.
+ * The load generator's HTTP client: many requests at once on one thread, over keep-alive
+ * connections on epoll, one request at a time on each (no pipelining). Answers are parsed
+ * by http-parser (the parser wrk uses) and URLs by libcurl's URL API; this file writes the
+ * request's head and moves bytes.
+ *
+ * Why not libcurl's multi interface, which it used until 2026-11-25: the load generator
+ * shares the two cores with what it measures, and libcurl's own bookkeeping took most of
+ * its time (a closed loop of 64 under `perf record -a`: libcurl 9.9 %
+ * and the allocator's calls 6.1 % of the machine, against 8.4 % for all of the load
+ * generator's system calls; two poll(2) and two epoll_ctl(2) per exchange). With this
+ * client, side by side on one stack: 18 µs of load generator CPU per decided request
+ * against 43, and 15,341 / 14,924 decided/s against 12,026 / 11,439.
  *
  * At most `max_connections` requests are in flight; the rest wait in a FIFO inside the
  * client and start in submission order as earlier ones finish. Each finished request is
@@ -22,7 +32,7 @@ struct lg_http_result {
     long status; /* HTTP status, 0 on a transport error */
     const char *body;
     size_t body_len;
-    const char *error; /* libcurl's reason when status is 0 */
+    const char *error; /* why, when status is 0 ("timed out", "connect: Connection refused", ...) */
     int64_t queued_us, finished_us;
 };
 

@@ -9,7 +9,7 @@
  *      or 409 AMOUNT_MISMATCH for a wrong amount (its refund is then due)
  *   4. GET /api/v1/payments/{reservationId} every pollAfterMs until PAID or REFUNDED.
  *
- * Every step goes through the run's HTTP client (libcurl multi); nothing blocks. A step
+ * Every step goes through the run's HTTP client (http.h); nothing blocks. A step
  * that got 503 or no answer is sent again after a pause (the confirmation is idempotent
  * for the same impUid); step 2 is never repeated, since a lost answer may hide a payment
  * that was made. Each payment ends PAID, REFUNDED, NOT_HELD (the hold was over before the

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 void ft_strbuf_init(struct ft_strbuf *buf)
 {
@@ -23,6 +24,22 @@ void ft_strbuf_free(struct ft_strbuf *buf)
     ft_strbuf_init(buf);
 }
 
+/* Makes room for `more` bytes after the content and a NUL; false (and failed) when memory ran out. */
+static bool grow(struct ft_strbuf *buf, size_t more)
+{
+    if (buf->cap - buf->len > more)
+        return true;
+    size_t cap = buf->cap * 2 + more + 256;
+    char *grown = realloc(buf->data, cap);
+    if (grown == NULL) {
+        buf->failed = true;
+        return false;
+    }
+    buf->data = grown;
+    buf->cap = cap;
+    return true;
+}
+
 void ft_strbuf_printf(struct ft_strbuf *buf, const char *fmt, ...)
 {
     if (buf->failed)
@@ -37,15 +54,18 @@ void ft_strbuf_printf(struct ft_strbuf *buf, const char *fmt, ...)
             buf->len += (size_t)n;
             return;
         }
-        size_t cap = buf->cap * 2 + (n > 0 ? (size_t)n : 0) + 256;
-        char *grown = realloc(buf->data, cap);
-        if (grown == NULL) {
-            buf->failed = true;
+        if (!grow(buf, n > 0 ? (size_t)n : room))
             return;
-        }
-        buf->data = grown;
-        buf->cap = cap;
     }
+}
+
+void ft_strbuf_append(struct ft_strbuf *buf, const char *data, size_t len)
+{
+    if (buf->failed || !grow(buf, len))
+        return;
+    memcpy(buf->data + buf->len, data, len);
+    buf->len += len;
+    buf->data[buf->len] = '\0';
 }
 
 char *ft_strbuf_take(struct ft_strbuf *buf)
