@@ -204,7 +204,10 @@ static rd_kafka_t *producer_new(struct ft_pipeline *p, char *err, size_t errlen)
          * with the default back-off (up to 10 s) a 5 s timeout was measured to fire after
          * about 14 s once the broker had gone; with at most 1 s, after 5.1 s. */
         { "reconnect.backoff.max.ms", "1000" },
-        { "linger.ms", "2" },
+        /* A 202 waits for its batch: with 64 requests in flight, 1 ms decided 15,151/s
+         * (median of 3) against 14,015 with 2, alternated on one stack; 0 sent a request
+         * per message and fell to 4,942-11,736; 0.5 was no better than 1. */
+        { "linger.ms", "1" },
     };
     for (size_t i = 0; i < sizeof settings / sizeof settings[0]; i++)
         if (rd_kafka_conf_set(conf, settings[i][0], settings[i][1], err, errlen) != RD_KAFKA_CONF_OK) {
