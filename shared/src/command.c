@@ -120,53 +120,6 @@ size_t ft_outcome_encode(const struct ft_outcome *o, char *buf, size_t cap)
     return dump(doc, buf, cap);
 }
 
-bool ft_outcome_decode(const char *data, size_t len, struct ft_outcome *o)
-{
-    memset(o, 0, sizeof *o);
-    json_error_t parse_error;
-    json_t *doc = json_loadb(data, len, 0, &parse_error);
-    const char *type = NULL, *token = NULL, *status = NULL;
-    json_int_t user = 0, schedule = 0, offset = 0, decided = 0;
-    int partition = 0;
-    bool ok = doc != NULL &&
-              json_unpack(doc, "{s:s, s:s, s:I, s:I, s:i, s:I, s:s, s:I}", "type", &type, "token", &token, "userId",
-                          &user, "scheduleId", &schedule, "partition", &partition, "offset", &offset, "status",
-                          &status, "decidedAt", &decided) == 0 &&
-              strcmp(type, "outcome") == 0 && ft_request_token_shaped(token, strlen(token)) && user > 0 &&
-              schedule > 0 && partition >= 0 && offset >= 0;
-    if (ok) {
-        memcpy(o->token, token, FT_REQUEST_TOKEN_SIZE);
-        o->user_id = user;
-        o->schedule_id = schedule;
-        o->partition = partition;
-        o->offset = offset;
-        o->decided_at_ms = decided;
-        if (strcmp(status, "HELD") == 0) {
-            json_int_t reservation = 0, amount = 0, expires = 0;
-            json_t *seats = NULL;
-            o->status = FT_OUTCOME_HELD;
-            ok = json_unpack(doc, "{s:I, s:I, s:I, s:o}", "reservationId", &reservation, "amount", &amount,
-                             "expiresAt", &expires, "seatIds", &seats) == 0 &&
-                 json_array_size(seats) >= 1 && json_array_size(seats) <= FT_SEATS_PER_REQUEST_MAX;
-            o->reservation_id = reservation;
-            o->amount = amount;
-            o->expires_at_ms = expires;
-            ok = ok && reservation > 0 && amount >= 0;
-            for (size_t i = 0; ok && i < json_array_size(seats); i++) {
-                const json_t *seat = json_array_get(seats, i);
-                ok = json_is_integer(seat) && json_integer_value(seat) > 0;
-                o->seat_ids[o->seat_count++] = (int64_t)json_integer_value(seat);
-            }
-        } else {
-            o->status = FT_OUTCOME_REJECTED;
-            o->reject_code = ft_reject_code_intern(json_string_value(json_object_get(doc, "code")));
-            ok = strcmp(status, "REJECTED") == 0 && o->reject_code != NULL;
-        }
-    }
-    json_decref(doc);
-    return ok;
-}
-
 size_t ft_progress_encode(const struct ft_progress *p, char *buf, size_t cap)
 {
     return dump(json_pack("{s:s, s:i, s:I, s:f}", "type", "progress", "partition", p->partition, "nextOffset",
