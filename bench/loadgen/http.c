@@ -51,7 +51,7 @@ struct conn {
 
 /* One request, from submission to its callback. Reused through the free list. */
 struct request {
-    struct request *next; /* in the wait queue, the finished list or the free list */
+    struct request *next; /* in the wait queue, the finished queue or the free list */
     struct origin *origin;
     struct ft_strbuf out;      /* the request as sent: line, headers, body */
     struct ft_strbuf response; /* the answer's body */
@@ -64,6 +64,12 @@ struct request {
     uint64_t tag;
 };
 
+/* Requests in order: those waiting for a connection, or those whose callback is owed. */
+struct queue {
+    struct request *head, *tail;
+    size_t count;
+};
+
 struct lg_http {
     int epoll_fd;
     int max_connections, timeout_ms;
@@ -71,10 +77,8 @@ struct lg_http {
     char *base_path;        /* the base URL's path, without its trailing '/', put before each path */
     struct conn *conns;     /* every open connection */
     size_t running;         /* requests on a connection */
-    struct request *wait_head, *wait_tail; /* submitted, waiting for a connection */
-    size_t waiting;
-    struct request *done_head, *done_tail; /* finished, their callbacks not yet called */
-    size_t finished;
+    struct queue waiting;  /* submitted, waiting for a connection */
+    struct queue finished; /* their callbacks not yet called */
     struct request *free_list;
     int64_t next_scan_us;
 };
@@ -82,6 +86,39 @@ struct lg_http {
 int64_t lg_now_us(void)
 {
     return ft_clock_monotonic_us();
+}
+
+static void queue_push(struct queue *q, struct request *r)
+{
+    r->next = NULL;
+    if (q->tail != NULL)
+        q->tail->next = r;
+    else
+        q->head = r;
+    q->tail = r;
+    q->count++;
+}
+
+/* Puts r first: a request sent again keeps its turn. */
+static void queue_push_front(struct queue *q, struct request *r)
+{
+    r->next = q->head;
+    q->head = r;
+    if (q->tail == NULL)
+        q->tail = r;
+    q->count++;
+}
+
+static struct request *queue_pop(struct queue *q)
+{
+    struct request *r = q->head;
+    if (r == NULL)
+        return NULL;
+    q->head = r->next;
+    if (q->head == NULL)
+        q->tail = NULL;
+    q->count--;
+    return r;
 }
 
 /* http_parser's callbacks: the body, and the end of the answer. */
@@ -235,7 +272,7 @@ void lg_http_free(struct lg_http *http)
         c->req = NULL;
         conn_close(http, c);
     }
-    struct request *lists[] = { http->wait_head, http->done_head, http->free_list };
+    struct request *lists[] = { http->waiting.head, http->finished.head, http->free_list };
     for (size_t i = 0; i < 3; i++)
         while (lists[i] != NULL) {
             struct request *next = lists[i]->next;
@@ -304,23 +341,12 @@ static struct conn *conn_open(struct lg_http *http, struct origin *o)
     return c;
 }
 
-static void push_finished(struct lg_http *http, struct request *r)
-{
-    r->next = NULL;
-    if (http->done_tail != NULL)
-        http->done_tail->next = r;
-    else
-        http->done_head = r;
-    http->done_tail = r;
-    http->finished++;
-}
-
 /* A request that never got onto a connection, failed with errno's reason. */
 static void fail_unsent(struct lg_http *http, struct request *r, const char *what)
 {
     r->status = 0;
     snprintf(r->error_text, sizeof r->error_text, "%s: %s", what, strerror(errno));
-    push_finished(http, r);
+    queue_push(&http->finished, r);
 }
 
 /* The connection's request ended: failed (status 0, reason given) or answered by a
@@ -334,7 +360,7 @@ static void end_with_close(struct lg_http *http, struct conn *c, const char *rea
     conn_close(http, c); /* c->req is set: not looked for among the idle */
     if (reason != NULL)
         snprintf(r->error_text, sizeof r->error_text, "%s%s%s", reason, detail ? ": " : "", detail ? detail : "");
-    push_finished(http, r);
+    queue_push(&http->finished, r);
 }
 
 static void fail(struct lg_http *http, struct conn *c, const char *reason, const char *detail)
@@ -351,11 +377,7 @@ static void send_again(struct lg_http *http, struct conn *c)
     conn_close(http, c); /* c->req is set: not looked for among the idle */
     r->retries++;
     ft_strbuf_reset(&r->response);
-    r->next = http->wait_head;
-    http->wait_head = r;
-    if (http->wait_tail == NULL)
-        http->wait_tail = r;
-    http->waiting++;
+    queue_push_front(&http->waiting, r);
 }
 
 /* The connection's request got its whole answer; the connection stays for the next one
@@ -375,7 +397,7 @@ static void finish(struct lg_http *http, struct conn *c)
     c->next_idle = c->origin->idle;
     c->origin->idle = c;
     watch(http, c, EPOLLIN); /* a close by the server is seen while idle */
-    push_finished(http, r);
+    queue_push(&http->finished, r);
 }
 
 /* Writes what is left of the request; false when the connection was closed. */
@@ -421,12 +443,8 @@ static void begin(struct lg_http *http, struct conn *c, struct request *r)
  * are in flight. */
 static void start_waiting(struct lg_http *http)
 {
-    while (http->wait_head != NULL && http->running < (size_t)http->max_connections) {
-        struct request *r = http->wait_head;
-        http->wait_head = r->next;
-        if (http->wait_head == NULL)
-            http->wait_tail = NULL;
-        http->waiting--;
+    while (http->waiting.head != NULL && http->running < (size_t)http->max_connections) {
+        struct request *r = queue_pop(&http->waiting);
         struct conn *c = r->origin->idle;
         if (c != NULL) {
             r->origin->idle = c->next_idle;
@@ -496,13 +514,7 @@ bool lg_http_submit_with(struct lg_http *http, const char *method, const char *p
     r->ctx = ctx;
     r->tag = tag;
     r->queued_us = lg_now_us();
-    r->next = NULL;
-    if (http->wait_tail != NULL)
-        http->wait_tail->next = r;
-    else
-        http->wait_head = r;
-    http->wait_tail = r;
-    http->waiting++;
+    queue_push(&http->waiting, r);
     start_waiting(http);
     return true;
 }
@@ -590,7 +602,7 @@ void lg_http_step(struct lg_http *http, int wait_ms)
     }
     struct epoll_event events[256];
     /* Callbacks owed (a request that failed before it reached a connection): no sleep. */
-    int ready = epoll_wait(http->epoll_fd, events, 256, http->finished > 0 || wait_ms < 0 ? 0 : wait_ms);
+    int ready = epoll_wait(http->epoll_fd, events, 256, http->finished.count > 0 || wait_ms < 0 ? 0 : wait_ms);
     for (int i = 0; i < ready; i++) {
         struct conn *c = events[i].data.ptr;
         uint32_t got = events[i].events;
@@ -610,12 +622,8 @@ void lg_http_step(struct lg_http *http, int wait_ms)
         enforce_deadlines(http, now);
         http->next_scan_us = now + DEADLINE_SCAN_US;
     }
-    while (http->done_head != NULL) { /* callbacks may submit: the list is read afresh each time */
-        struct request *r = http->done_head;
-        http->done_head = r->next;
-        if (http->done_head == NULL)
-            http->done_tail = NULL;
-        http->finished--;
+    struct request *r;
+    while ((r = queue_pop(&http->finished)) != NULL) { /* callbacks may submit, and fail at once */
         struct lg_http_result result = {
             .status = r->status,
             .body = r->response.data != NULL && !r->response.failed ? r->response.data : "",
@@ -633,5 +641,5 @@ void lg_http_step(struct lg_http *http, int wait_ms)
 
 size_t lg_http_pending(const struct lg_http *http)
 {
-    return http->running + http->waiting + http->finished;
+    return http->running + http->waiting.count + http->finished.count;
 }
