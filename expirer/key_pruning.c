@@ -1,5 +1,6 @@
 #include "key_pruning.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,4 +34,37 @@ int ft_prune_keys_once(const struct ft_config *config, PGconn *db)
     if (deleted > 0)
         ft_log_info("expirer.keys_pruned", "count=%d ttl_s=%d", deleted, config->idempotency_key_ttl_seconds);
     return deleted;
+}
+
+int ft_refresh_key_stats_once(PGconn *db)
+{
+    char changes[16];
+    snprintf(changes, sizeof changes, "%d", FT_KEY_STATS_CHANGES);
+    const char *params[] = { changes };
+    /* reltuples is -1 before the first ANALYZE: then any FT_KEY_STATS_CHANGES changes do. */
+    PGresult *res = ft_db_query(db,
+                                "SELECT s.n_mod_since_analyze > greatest($1::int, c.reltuples)"
+                                " FROM pg_stat_user_tables s JOIN pg_class c ON c.oid = s.relid"
+                                " WHERE s.relid = 'idempotency_keys'::regclass",
+                                1, params);
+    bool grown = ft_db_ok(res) && PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't';
+    if (!ft_db_ok(res)) {
+        const char *why = PQresultErrorMessage(res);
+        ft_log_warn("expirer.key_stats_failed", "error=\"%.*s\"", (int)strcspn(why, "\n"), why);
+        PQclear(res);
+        return -1;
+    }
+    PQclear(res);
+    if (!grown)
+        return 0;
+    res = PQexec(db, "ANALYZE idempotency_keys");
+    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+    if (!ok) {
+        const char *why = PQresultErrorMessage(res);
+        ft_log_warn("expirer.key_stats_failed", "error=\"%.*s\"", (int)strcspn(why, "\n"), why);
+    }
+    PQclear(res);
+    if (ok)
+        ft_log_info("expirer.key_stats_refreshed", "table=idempotency_keys");
+    return ok ? 1 : -1;
 }

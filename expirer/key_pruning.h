@@ -18,4 +18,18 @@
  * a failure (logged). */
 int ft_prune_keys_once(const struct ft_config *config, PGconn *db);
 
+/*
+ * Keeps the planner's picture of idempotency_keys current while it grows. The ingress
+ * binds keys with one statement planned once per connection (a generic plan, db_pool.c);
+ * planned while the table was small, it joins by reading the whole table, and keeps doing
+ * so as an on-sale fills it, until an ANALYZE makes PostgreSQL plan it again. Autovacuum's
+ * comes within a minute or more; the first on-sale round of `make bench FULL=1` decided
+ * half as many keyed requests per second as the later ones (5,012 / 5,236 / 4,957 against
+ * 8,492-10,966) in three runs. So when more rows changed since the last ANALYZE than it
+ * counted (and at least FT_KEY_STATS_CHANGES), the table is analyzed here. Returns 1 when
+ * it was, 0 when it was not needed, -1 on a failure (logged).
+ */
+#define FT_KEY_STATS_CHANGES 5000
+int ft_refresh_key_stats_once(PGconn *db);
+
 #endif

@@ -30,6 +30,8 @@ static atomic_uint_fast64_t expiries_sent, sweep_failures, confirmations_resent,
 
 /* Old keys are looked for this often, or at once again after a full batch. */
 #define KEY_PRUNE_EVERY_MS 10000
+/* Whether idempotency_keys grew past its statistics is asked this often (a catalog read). */
+#define KEY_STATS_EVERY_MS 2000
 
 static char *render_metrics(void *ctx)
 {
@@ -81,7 +83,7 @@ static int run(const struct ft_config *config)
     }
     PGconn *db = PQconnectdb(config->database_url);
     struct ft_sweep_mark mark = { 0 };
-    int64_t next_prune_ms = 0;
+    int64_t next_prune_ms = 0, next_stats_ms = 0;
     ft_log_info("expirer.started", "topic=%s partitions=%d interval_ms=%d batch=%d", config->topic_commands,
                 partitions, config->expirer_interval_ms, config->expirer_batch);
     while (!stop_requested) {
@@ -102,6 +104,10 @@ static int run(const struct ft_config *config)
             if (pruned > 0)
                 atomic_fetch_add(&keys_pruned, (uint_fast64_t)pruned);
             next_prune_ms = ft_clock_monotonic_ms() + (pruned == FT_KEY_PRUNE_BATCH ? 0 : KEY_PRUNE_EVERY_MS);
+        }
+        if (PQstatus(db) == CONNECTION_OK && ft_clock_monotonic_ms() >= next_stats_ms) {
+            ft_refresh_key_stats_once(db);
+            next_stats_ms = ft_clock_monotonic_ms() + KEY_STATS_EVERY_MS;
         }
         /* A full batch means more are due: go again at once. */
         if (sent < config->expirer_batch && pruned < FT_KEY_PRUNE_BATCH)

@@ -6,6 +6,8 @@ import signal
 import subprocess
 import time
 
+import psycopg2
+
 from pipeline_support import BROKERS, new_token, now_ms, reserve, wait_decided
 
 
@@ -125,4 +127,52 @@ def test_idempotency_keys_older_than_their_ttl_are_deleted_and_younger_ones_kept
     text = (tmp_path / "expirer.log").read_text(errors="replace")
     counts = [int(n) for n in re.findall(r"expirer\.keys_pruned.*?count=(\d+)", text)]
     assert max(counts) == 10000 and sum(counts) == 25000, counts
+    assert "ERROR: AddressSanitizer" not in text and "runtime error:" not in text
+
+
+def key_analyses(db):
+    """(ANALYZE commands run on idempotency_keys so far, the rows the last analysis counted)."""
+    return db.rows("SELECT s.analyze_count, c.reltuples FROM pg_stat_user_tables s"
+                   " JOIN pg_class c ON c.oid = s.relid WHERE s.relid = 'idempotency_keys'::regclass")[0]
+
+
+def insert_keys(db, user, prefix, count):
+    """Keys inserted by a connection of their own: a backend hands in its statistics when it ends."""
+    conn = psycopg2.connect(db.url)
+    try:
+        with conn, conn.cursor() as cur:
+            cur.execute("INSERT INTO idempotency_keys (user_id, key, token)"
+                        " SELECT %s, %s || i, %s || i FROM generate_series(1, %s) i", (user, prefix, prefix, count))
+    finally:
+        conn.close()
+
+
+def test_idempotency_keys_are_analyzed_again_when_they_outgrow_their_statistics(db, topics, tmp_path):
+    """The ingress's key binds are planned once per connection, from the statistics of the
+    moment; when an on-sale fills the table that was small then, the expirer analyzes it
+    within seconds (autovacuum's comes after a minute or more), and not again while the
+    changes since are fewer than the rows counted."""
+    (alice,) = db.users(1)
+    # Autovacuum stays out of this database's table: its analysis would make the expirer's needless.
+    db.rows("ALTER TABLE idempotency_keys SET (autovacuum_enabled = false); ANALYZE idempotency_keys; SELECT 1")
+    analyses, rows = key_analyses(db)
+    assert rows <= 0
+    expirer, log = start_expirer(topics, db, tmp_path / "expirer.log")
+    try:
+        insert_keys(db, alice, "burst-", 8000)
+        deadline = time.monotonic() + 10
+        while key_analyses(db)[0] == analyses:
+            assert time.monotonic() < deadline, "idempotency_keys was not analyzed again"
+            time.sleep(0.2)
+        analyses, rows = key_analyses(db)
+        assert rows == 8000, rows
+        insert_keys(db, alice, "few-", 2000)  # fewer than FT_KEY_STATS_CHANGES and than the rows counted
+        time.sleep(5)  # two of the expirer's looks
+        assert key_analyses(db)[0] == analyses, "analyzed again for 2,000 changes"
+    finally:
+        expirer.send_signal(signal.SIGTERM)
+        assert expirer.wait(timeout=15) == 0
+        log.close()
+    text = (tmp_path / "expirer.log").read_text(errors="replace")
+    assert text.count("expirer.key_stats_refreshed") == 1, text[-2000:]
     assert "ERROR: AddressSanitizer" not in text and "runtime error:" not in text
