@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,8 +21,9 @@
 #define READ_CHUNK 65536
 /* How often transfers are checked against their deadlines (they are seconds long). */
 #define DEADLINE_SCAN_US 100000
-/* A request sent on a kept connection that the server had just closed is sent again,
- * once, on a new one: nothing of an answer came, so the server never read it. */
+/* A request that got no answer on a kept connection is sent again, once, on a new one, if
+ * that is safe (may_send_again): the server may have closed the connection idle before it
+ * read the request, or have read and acted on it before it closed. */
 #define RETRIES_ON_CLOSED_KEPT 1
 
 /* Where requests go: one server (host and port), with its connections kept alive. */
@@ -58,6 +60,7 @@ struct request {
     long status;               /* 0: transport error, error_text says why */
     char error_text[160];
     int retries;
+    bool resendable; /* GET, DELETE, or with an Idempotency-Key: the same effect when repeated */
     int64_t queued_us, deadline_us;
     lg_http_done done;
     void *ctx;
@@ -384,7 +387,8 @@ static void send_again(struct lg_http *http, struct conn *c)
  * unless the server said it closes it. */
 static void finish(struct lg_http *http, struct conn *c)
 {
-    if (!http_should_keep_alive(&c->parser)) {
+    /* An answer before the whole request was sent leaves the rest unsent: not reusable. */
+    if (!http_should_keep_alive(&c->parser) || c->written < c->req->out.len) {
         end_with_close(http, c, NULL, NULL);
         return;
     }
@@ -398,6 +402,14 @@ static void finish(struct lg_http *http, struct conn *c)
     c->origin->idle = c;
     watch(http, c, EPOLLIN); /* a close by the server is seen while idle */
     queue_push(&http->finished, r);
+}
+
+/* Whether the request of a kept connection that failed before any answer may go again:
+ * when repeating it has the same effect, or when not a byte of it was sent. */
+static bool may_send_again(const struct conn *c)
+{
+    const struct request *r = c->req;
+    return c->kept && !c->received && r->retries < RETRIES_ON_CLOSED_KEPT && (r->resendable || c->written == 0);
 }
 
 /* Writes what is left of the request; false when the connection was closed. */
@@ -414,7 +426,7 @@ static bool flush(struct lg_http *http, struct conn *c)
             watch(http, c, EPOLLIN | EPOLLOUT);
             return true;
         } else {
-            if (c->kept && !c->received && c->req->retries < RETRIES_ON_CLOSED_KEPT)
+            if (may_send_again(c))
                 send_again(http, c);
             else
                 fail(http, c, "send", strerror(errno));
@@ -445,7 +457,7 @@ static void start_waiting(struct lg_http *http)
 {
     while (http->waiting.head != NULL && http->running < (size_t)http->max_connections) {
         struct request *r = queue_pop(&http->waiting);
-        struct conn *c = r->origin->idle;
+        struct conn *c = r->retries == 0 ? r->origin->idle : NULL; /* sent again: on a new connection */
         if (c != NULL) {
             r->origin->idle = c->next_idle;
         } else if ((c = conn_open(http, r->origin)) == NULL) {
@@ -510,6 +522,8 @@ bool lg_http_submit_with(struct lg_http *http, const char *method, const char *p
     }
     ft_strbuf_reset(&r->response);
     r->retries = 0;
+    r->resendable = strcmp(method, "GET") == 0 || strcmp(method, "DELETE") == 0 ||
+                    (header != NULL && strncasecmp(header, "Idempotency-Key:", 16) == 0);
     r->done = done;
     r->ctx = ctx;
     r->tag = tag;
@@ -539,7 +553,7 @@ static void closed_by_server(struct lg_http *http, struct conn *c, int err)
 {
     if (c->req == NULL) {
         conn_close(http, c);
-    } else if (c->kept && !c->received && c->req->retries < RETRIES_ON_CLOSED_KEPT) {
+    } else if (may_send_again(c)) {
         send_again(http, c);
     } else if (err == 0 && (http_parser_execute(&c->parser, &PARSER_SETTINGS, NULL, 0), c->complete)) {
         end_with_close(http, c, NULL, NULL); /* an answer whose end is the connection's */

@@ -38,14 +38,18 @@ struct lg_http_result {
 
 typedef void (*lg_http_done)(const struct lg_http_result *result, void *ctx, uint64_t tag);
 
-/* A client of base_url (e.g. "http://127.0.0.1:8080"); NULL when out of memory. */
+/* A client of base_url (e.g. "http://127.0.0.1:8080"); NULL when it is not an http:// URL,
+ * its host does not resolve, or memory ran out. */
 struct lg_http *lg_http_new(const char *base_url, int max_connections, int timeout_ms);
 void lg_http_free(struct lg_http *http);
 
 /*
  * Queues METHOD base_url+path with an optional bearer token and JSON body (copied); a path
  * that is an absolute URL ("http://...") is used as it is, on connections of its own. The
- * callback gets ctx and tag. False when out of memory (the callback is then never called).
+ * callback gets ctx and tag. False when the URL is not http:// or does not resolve, or memory
+ * ran out (the callback is then never called). A request that got no answer on a kept
+ * connection goes again once, on a new one, when that is safe: GET, DELETE, a request with
+ * an Idempotency-Key, or one of which nothing was sent.
  */
 __attribute__((warn_unused_result)) bool lg_http_submit(struct lg_http *http, const char *method, const char *path,
                                                         const char *bearer, const char *json_body, lg_http_done done,
