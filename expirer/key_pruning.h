@@ -26,8 +26,10 @@ int ft_prune_keys_once(const struct ft_config *config, PGconn *db);
  * comes within a minute or more; the first on-sale round of `make bench FULL=1` decided
  * half as many keyed requests per second as the later ones (5,012 / 5,236 / 4,957 against
  * 8,492-10,966) in three runs. So when more rows changed since the last ANALYZE than it
- * counted (and at least FT_KEY_STATS_CHANGES), the table is analyzed here. Returns 1 when
- * it was, 0 when it was not needed, -1 on a failure (logged).
+ * counted (and at least FT_KEY_STATS_CHANGES), the table is analyzed here, skipping it
+ * while a vacuum holds it. Returns 1 when it was analyzed; 0 when that was not needed, was
+ * skipped, or is not allowed (the expirer's user owns neither the table nor the database:
+ * logged once); -1 on a failure (logged).
  */
 #define FT_KEY_STATS_CHANGES 5000
 int ft_refresh_key_stats_once(PGconn *db);

@@ -1,9 +1,10 @@
 -- Every hold the worker grants is a row of reservations, a row of reservation_seats per
 -- seat and, like every decided request, a row of request_outcomes. PostgreSQL checks a
 -- foreign key row by row, each check an index lookup and a lock on the row it finds: in a
--- closed loop of 64 requests in flight (nobody paying), those checks were over half of
--- PostgreSQL's CPU (perf record -a: AfterTriggerEndQuery 11.6 % of the machine, all of
--- PostgreSQL 20.9 %). Two of the keys protect nothing the others do not:
+-- closed loop of 64 requests in flight (nobody paying), the checks of all its keys were
+-- over half of PostgreSQL's CPU (perf record -a: AfterTriggerEndQuery 11.6 % of the
+-- machine, all of PostgreSQL 20.9 %). Two of the keys protect nothing the others do not,
+-- and their checks were about a quarter of it (below):
 --
 -- * reservations.schedule_id -> schedules. The worker grants 1 to 4 seats per hold, each
 --   a row of reservation_seats whose key to reservations includes the schedule, and whose
