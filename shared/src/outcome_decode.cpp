@@ -47,11 +47,11 @@ bool decode_held(const object &o, ft_outcome *out)
 
 bool decode_rejected(const object &o, ft_outcome *out)
 {
-    const char *code = nullptr;
-    if (o.at_key("code").get_c_str().get(code))
+    std::string_view code; /* NUL-terminated in the parser's buffer; one inside is refused */
+    if (!string_member(o, "code", &code) || code.find('\0') != std::string_view::npos)
         return false;
     out->status = FT_OUTCOME_REJECTED;
-    out->reject_code = ft_reject_code_intern(code);
+    out->reject_code = ft_reject_code_intern(code.data());
     return out->reject_code != nullptr;
 }
 

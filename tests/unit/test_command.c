@@ -397,6 +397,10 @@ Test(command, rejected_outcomes_round_trip_every_code)
 }
 
 #define OUT_HEAD "{\"type\":\"outcome\",\"token\":\"" TOKEN "\",\"userId\":1,\"scheduleId\":2,\"partition\":0,\"offset\":5,"
+/* The head with the given userId, scheduleId, partition and offset (JSON text). */
+#define OUT_FIELDS(user, schedule, partition, offset)                                                          \
+    "{\"type\":\"outcome\",\"token\":\"" TOKEN "\",\"userId\":" user ",\"scheduleId\":" schedule           \
+    ",\"partition\":" partition ",\"offset\":" offset ","
 
 Test(command, outcome_decode_refuses_malformed_outcomes)
 {
@@ -419,11 +423,40 @@ Test(command, outcome_decode_refuses_malformed_outcomes)
         OUT_HEAD "\"status\":\"HELD\",\"decidedAt\":9,\"amount\":1,\"expiresAt\":1,\"seatIds\":[1]}",
         OUT_HEAD "\"status\":\"HELD\",\"decidedAt\":9,\"reservationId\":1,\"amount\":1,\"expiresAt\":1,"
                  "\"seatIds\":1}",
+        /* numbers: only integers, in range */
+        OUT_FIELDS("0", "2", "0", "5") "\"status\":\"REJECTED\",\"code\":\"SOLD_OUT\",\"decidedAt\":9}",
+        OUT_FIELDS("1.5", "2", "0", "5") "\"status\":\"REJECTED\",\"code\":\"SOLD_OUT\",\"decidedAt\":9}",
+        OUT_FIELDS("\"1\"", "2", "0", "5") "\"status\":\"REJECTED\",\"code\":\"SOLD_OUT\",\"decidedAt\":9}",
+        OUT_FIELDS("1", "-2", "0", "5") "\"status\":\"REJECTED\",\"code\":\"SOLD_OUT\",\"decidedAt\":9}",
+        OUT_FIELDS("1", "2", "2147483648", "5") "\"status\":\"REJECTED\",\"code\":\"SOLD_OUT\",\"decidedAt\":9}",
+        OUT_FIELDS("1", "2", "-1", "5") "\"status\":\"REJECTED\",\"code\":\"SOLD_OUT\",\"decidedAt\":9}",
+        OUT_FIELDS("1", "2", "0", "-5") "\"status\":\"REJECTED\",\"code\":\"SOLD_OUT\",\"decidedAt\":9}",
+        OUT_FIELDS("1", "2", "0", "1e3") "\"status\":\"REJECTED\",\"code\":\"SOLD_OUT\",\"decidedAt\":9}",
+        OUT_HEAD "\"status\":\"REJECTED\",\"code\":\"SOLD_OUT\",\"decidedAt\":9.5}",
+        OUT_HEAD "\"status\":\"REJECTED\",\"code\":\"SOLD_OUT\\u0000x\",\"decidedAt\":9}", /* a NUL inside */
+        OUT_HEAD "\"status\":\"REJECTED\",\"code\":7,\"decidedAt\":9}",
+        OUT_HEAD "\"status\":\"HELD\",\"decidedAt\":9,\"reservationId\":0,\"amount\":1,\"expiresAt\":1,"
+                 "\"seatIds\":[1]}",
+        OUT_HEAD "\"status\":\"HELD\",\"decidedAt\":9,\"reservationId\":1,\"amount\":-1,\"expiresAt\":1,"
+                 "\"seatIds\":[1]}",
+        OUT_HEAD "\"status\":\"HELD\",\"decidedAt\":9,\"reservationId\":1,\"amount\":1,\"expiresAt\":1,"
+                 "\"seatIds\":[0]}",
+        OUT_HEAD "\"status\":\"HELD\",\"decidedAt\":9,\"reservationId\":1,\"amount\":1,\"expiresAt\":1,"
+                 "\"seatIds\":[1.5]}",
+        "[1,2]",
+        "{\"type\":\"outcome\"",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         struct ft_outcome o;
         cr_expect_not(ft_outcome_decode(bad[i], strlen(bad[i]), &o), "accepted #%zu: %s", i, bad[i]);
     }
+    /* The same heads with values in range are taken: the cases above fail for their value. */
+    const char *good = OUT_FIELDS("1", "2", "2147483647", "5") "\"status\":\"REJECTED\",\"code\":\"SOLD_OUT\","
+                                                              "\"decidedAt\":-9}";
+    struct ft_outcome o;
+    cr_assert(ft_outcome_decode(good, strlen(good), &o), "%s", good);
+    cr_assert_eq(o.partition, 2147483647);
+    cr_assert_str_eq(o.reject_code, "SOLD_OUT");
 }
 
 /* --- progress ----------------------------------------------------------------------- */
