@@ -45,6 +45,8 @@ struct entry {
 };
 
 _Static_assert(sizeof(struct entry) == 144, "a token's record is meant to take 144 bytes");
+/* A slot keeps a 32-bit hash whose low bits are its home, and a 32-bit index + 1. */
+_Static_assert(CAPACITY_MAX * 2 <= ((size_t)1 << 31), "slots beyond 2^31 would need more than the hash's 32 bits");
 
 struct partition_state {
     int64_t next_offset; /* the writer's: everything before it is decided */
