@@ -309,14 +309,22 @@ Test(loadgen_http, chunked_and_close_ended_answers_are_whole)
     server_stop(&ended);
 }
 
+/* A server that drops its connections' second request, and a client of one connection
+ * whose first request was answered: the connection is kept, and the next request dies on it. */
+static struct lg_http *kept_then_dropped(struct server *s, struct seen *seen)
+{
+    server_start(s, ANSWER_DROP_SECOND);
+    struct lg_http *http = client_of(s, "", 1, 5000);
+    cr_assert(lg_http_submit(http, "GET", "/first", NULL, NULL, on_done, seen, 1));
+    run_until(http, seen, 1);
+    return http;
+}
+
 Test(loadgen_http, request_on_a_kept_connection_the_server_dropped_is_sent_again_once)
 {
     struct server s;
-    server_start(&s, ANSWER_DROP_SECOND);
-    struct lg_http *http = client_of(&s, "", 1, 5000);
     struct seen seen = { 0 };
-    cr_assert(lg_http_submit(http, "GET", "/first", NULL, NULL, on_done, &seen, 1));
-    run_until(http, &seen, 1);
+    struct lg_http *http = kept_then_dropped(&s, &seen);
     cr_assert(lg_http_submit(http, "GET", "/second", NULL, NULL, on_done, &seen, 2));
     run_until(http, &seen, 2);
     cr_assert_eq(seen.status, 200, "error: %s", seen.error);
@@ -382,11 +390,8 @@ Test(loadgen_http, at_most_max_connections_in_flight_and_started_in_submission_o
 Test(loadgen_http, a_post_without_a_key_is_not_sent_again_after_a_dropped_connection)
 {
     struct server s;
-    server_start(&s, ANSWER_DROP_SECOND);
-    struct lg_http *http = client_of(&s, "", 1, 5000);
     struct seen seen = { 0 };
-    cr_assert(lg_http_submit(http, "GET", "/first", NULL, NULL, on_done, &seen, 1));
-    run_until(http, &seen, 1);
+    struct lg_http *http = kept_then_dropped(&s, &seen);
     /* The server read it, then closed: it may have acted on it. */
     cr_assert(lg_http_submit(http, "POST", "/api/v1/reservations", "tok", "{\"quantity\":1}", on_done, &seen, 2));
     run_until(http, &seen, 2);
