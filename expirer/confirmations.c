@@ -26,8 +26,7 @@ int ft_resend_confirmations_once(const struct ft_config *config, PGconn *db, rd_
                                 " ORDER BY p.updated_at LIMIT $2::int",
                                 2, params);
     if (!ft_db_ok(res)) {
-        const char *why = PQresultErrorMessage(res);
-        ft_log_warn("expirer.confirmations_query_failed", "error=\"%.*s\"", (int)strcspn(why, "\n"), why);
+        ft_db_log_failure("expirer.confirmations_query_failed", res);
         PQclear(res);
         return -1;
     }

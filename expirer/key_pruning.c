@@ -24,8 +24,7 @@ int ft_prune_keys_once(const struct ft_config *config, PGconn *db)
                                 "  WHERE created_at < now() - make_interval(secs => $1::int) LIMIT $2::int)",
                                 2, params);
     if (!ft_db_ok(res)) {
-        const char *why = PQresultErrorMessage(res);
-        ft_log_warn("expirer.key_prune_failed", "error=\"%.*s\"", (int)strcspn(why, "\n"), why);
+        ft_db_log_failure("expirer.key_prune_failed", res);
         PQclear(res);
         return -1;
     }
@@ -34,13 +33,6 @@ int ft_prune_keys_once(const struct ft_config *config, PGconn *db)
     if (deleted > 0)
         ft_log_info("expirer.keys_pruned", "count=%d ttl_s=%d", deleted, config->idempotency_key_ttl_seconds);
     return deleted;
-}
-
-/* Logs a failed statement of the statistics' refresh. */
-static void stats_failed(PGresult *res)
-{
-    const char *why = PQresultErrorMessage(res);
-    ft_log_warn("expirer.key_stats_failed", "error=\"%.*s\"", (int)strcspn(why, "\n"), why);
 }
 
 /* (ANALYZE runs on the table so far, or -1 on a failure, logged); *grown and *allowed say
@@ -61,7 +53,7 @@ static int64_t key_stats(PGconn *db, bool *grown, bool *allowed)
                                 " WHERE s.relid = 'idempotency_keys'::regclass",
                                 1, params);
     if (!ft_db_ok(res) || PQntuples(res) != 1) {
-        stats_failed(res);
+        ft_db_log_failure("expirer.key_stats_failed", res);
         PQclear(res);
         return -1;
     }
@@ -92,7 +84,7 @@ int ft_refresh_key_stats_once(PGconn *db)
     PGresult *res = PQexec(db, "ANALYZE (SKIP_LOCKED) idempotency_keys");
     bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
     if (!ok)
-        stats_failed(res);
+        ft_db_log_failure("expirer.key_stats_failed", res);
     PQclear(res);
     if (!ok)
         return -1;

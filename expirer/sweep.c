@@ -86,8 +86,7 @@ int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *produc
                                 " ORDER BY expires_at, id LIMIT $3::int",
                                 3, params);
     if (!ft_db_ok(res)) {
-        const char *why = PQresultErrorMessage(res);
-        ft_log_warn("expirer.query_failed", "error=\"%.*s\"", (int)strcspn(why, "\n"), why);
+        ft_db_log_failure("expirer.query_failed", res);
         PQclear(res);
         return -1;
     }

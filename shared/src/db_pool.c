@@ -142,6 +142,12 @@ bool ft_db_ok(const PGresult *result)
     return status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK;
 }
 
+void ft_db_log_failure(const char *event, const PGresult *result)
+{
+    const char *why = result != NULL ? PQresultErrorMessage(result) : "out of memory";
+    ft_log_warn(event, "error=\"%.*s\"", (int)strcspn(why, "\n"), why);
+}
+
 const char *ft_db_sqlstate(const PGresult *result)
 {
     const char *state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : NULL;

@@ -36,6 +36,9 @@ PGresult *ft_db_query(PGconn *conn, const char *sql, int nparams, const char *co
 /* True when `result` succeeded (COMMAND_OK or TUPLES_OK). */
 bool ft_db_ok(const PGresult *result);
 
+/* Logs a failed statement at warn level as `event` with error="<the message's first line>". */
+void ft_db_log_failure(const char *event, const PGresult *result);
+
 /* The SQLSTATE of a failed result ("23505" for a unique violation), or "" when none. */
 const char *ft_db_sqlstate(const PGresult *result);
 
