@@ -366,11 +366,6 @@ static void end_with_close(struct lg_http *http, struct conn *c, const char *rea
     queue_push(&http->finished, r);
 }
 
-static void fail(struct lg_http *http, struct conn *c, const char *reason, const char *detail)
-{
-    end_with_close(http, c, reason, detail);
-}
-
 /* The server closed a kept connection before answering: the request goes first in the
  * queue again, to be sent on another connection. */
 static void send_again(struct lg_http *http, struct conn *c)
@@ -429,7 +424,7 @@ static bool flush(struct lg_http *http, struct conn *c)
             if (may_send_again(c))
                 send_again(http, c);
             else
-                fail(http, c, "send", strerror(errno));
+                end_with_close(http, c, "send", strerror(errno));
             return false;
         }
     }
@@ -541,7 +536,7 @@ static bool connected(struct lg_http *http, struct conn *c)
     if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
         err = errno;
     if (err != 0) {
-        fail(http, c, "connect", strerror(err));
+        end_with_close(http, c, "connect", strerror(err));
         return false;
     }
     c->connecting = false;
@@ -558,7 +553,7 @@ static void closed_by_server(struct lg_http *http, struct conn *c, int err)
     } else if (err == 0 && (http_parser_execute(&c->parser, &PARSER_SETTINGS, NULL, 0), c->complete)) {
         end_with_close(http, c, NULL, NULL); /* an answer whose end is the connection's */
     } else {
-        fail(http, c, err ? "recv" : "connection closed before the answer ended", err ? strerror(err) : NULL);
+        end_with_close(http, c, err ? "recv" : "connection closed before the answer ended", err ? strerror(err) : NULL);
     }
 }
 
@@ -584,7 +579,7 @@ static void readable(struct lg_http *http, struct conn *c)
         size_t parsed = http_parser_execute(&c->parser, &PARSER_SETTINGS, buf, (size_t)n);
         enum http_errno parse_error = HTTP_PARSER_ERRNO(&c->parser);
         if (parse_error != HPE_OK || (parsed != (size_t)n && !c->complete)) {
-            fail(http, c, "bad answer", http_errno_description(parse_error));
+            end_with_close(http, c, "bad answer", http_errno_description(parse_error));
             return;
         }
         if (c->complete) {
@@ -602,7 +597,7 @@ static void enforce_deadlines(struct lg_http *http, int64_t now)
     for (struct conn *c = http->conns, *next; c != NULL; c = next) {
         next = c->next;
         if (c->req != NULL && now >= c->req->deadline_us)
-            fail(http, c, "timed out", NULL);
+            end_with_close(http, c, "timed out", NULL);
     }
 }
 
