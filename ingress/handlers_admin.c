@@ -14,7 +14,7 @@
 #define PRICE_MAX 100000000
 
 /* Checks one layout row and appends its clean copy {seats, grade, price} to `clean`. */
-static bool read_row(const json_t *row, size_t index, json_t *clean, struct ft_error *err)
+static bool read_row(json_t *row, size_t index, json_t *clean, struct ft_error *err)
 {
     char where[32];
     snprintf(where, sizeof where, "rows[%zu]", index);
@@ -22,8 +22,9 @@ static bool read_row(const json_t *row, size_t index, json_t *clean, struct ft_e
         return ft_fail(err, 400, "INVALID_TYPE", where, "'%s' must be an object", where);
     int64_t seats = 0, price = 0;
     const char *grade = NULL;
-    if (!ft_body_integer(row, "seats", &seats, err) || !ft_body_string(row, "grade", true, &grade, err) ||
-        !ft_body_integer(row, "price", &price, err)) {
+    static const char *const members[] = { "seats", "grade", "price", NULL };
+    if (!ft_body_members_known(row, members, err) || !ft_body_integer(row, "seats", &seats, err) ||
+        !ft_body_string(row, "grade", true, &grade, err) || !ft_body_integer(row, "price", &price, err)) {
         /* The member's name alone would not say which row: rows[2].price, as for a range. */
         char path[sizeof where + sizeof err->field];
         snprintf(path, sizeof path, "%s.%s", where, err->field);
@@ -67,7 +68,8 @@ void ft_handle_venue_create(struct ft_app *app, const struct ft_request *req, st
     json_t *body = NULL, *rows = json_array();
     const char *name = NULL;
     char *rows_text = NULL;
-    if (!ft_body_object(req->body, req->body_len, &body, &err) || !read_layout(body, &name, rows, &err)) {
+    static const char *const members[] = { "name", "rows", NULL };
+    if (!ft_body_object(req->body, req->body_len, members, &body, &err) || !read_layout(body, &name, rows, &err)) {
         ft_respond_error(resp, &err);
     } else if ((rows_text = json_dumps(rows, JSON_COMPACT)) == NULL) {
         ft_respond_fail(resp, 503, "UNAVAILABLE", "the server is out of memory; try again shortly");
@@ -91,7 +93,8 @@ void ft_handle_concert_create(struct ft_app *app, const struct ft_request *req, 
     struct ft_error err;
     json_t *body = NULL;
     const char *title, *artist, *description;
-    if (!ft_body_object(req->body, req->body_len, &body, &err) ||
+    static const char *const members[] = { "title", "artist", "description", NULL };
+    if (!ft_body_object(req->body, req->body_len, members, &body, &err) ||
         !ft_body_string(body, "title", true, &title, &err) || !ft_body_string(body, "artist", true, &artist, &err) ||
         !ft_body_string(body, "description", false, &description, &err) ||
         !ft_check_length(title, "title", 1, 200, &err) || !ft_check_length(artist, "artist", 1, 200, &err) ||
@@ -118,7 +121,8 @@ void ft_handle_schedule_create(struct ft_app *app, const struct ft_request *req,
     int64_t venue_id = 0;
     const char *starts_at = NULL;
     time_t instant;
-    if (!ft_body_object(req->body, req->body_len, &body, &err) ||
+    static const char *const members[] = { "venueId", "startsAt", NULL };
+    if (!ft_body_object(req->body, req->body_len, members, &body, &err) ||
         !ft_body_integer(body, "venueId", &venue_id, &err) ||
         !ft_body_string(body, "startsAt", true, &starts_at, &err) ||
         !ft_check_range(venue_id, "venueId", 1, INT64_MAX, &err) ||

@@ -71,7 +71,9 @@ static bool read_body(const struct ft_request *req, int64_t *reservation_id, cha
     json_t *body = NULL;
     struct ft_error err = { 0 };
     const char *uid = NULL;
-    bool ok = ft_body_object(req->body, req->body_len, &body, &err) &&
+    static const char *const prepare[] = { "reservationId", NULL };
+    static const char *const confirm[] = { "reservationId", "impUid", NULL };
+    bool ok = ft_body_object(req->body, req->body_len, imp_uid == NULL ? prepare : confirm, &body, &err) &&
               ft_body_integer(body, "reservationId", reservation_id, &err) &&
               (imp_uid == NULL || ft_body_string(body, "impUid", true, &uid, &err));
     if (ok && *reservation_id <= 0) {
@@ -315,7 +317,8 @@ void ft_handle_payment_webhook(struct ft_app *app, const struct ft_request *req,
     json_t *body = NULL;
     struct ft_error err = { 0 };
     const char *uid = NULL;
-    bool ok = ft_body_object(req->body, req->body_len, &body, &err) &&
+    /* PortOne's notice: any members, since PortOne may add some; only imp_uid is read. */
+    bool ok = ft_body_object(req->body, req->body_len, NULL, &body, &err) &&
               ft_body_string(body, "imp_uid", true, &uid, &err);
     char imp_uid[FT_IMP_UID_SIZE] = "";
     if (ok && !imp_uid_valid(uid)) {

@@ -17,7 +17,8 @@ void ft_handle_signup(struct ft_app *app, const struct ft_request *req, struct f
     struct ft_error err;
     json_t *body = NULL;
     const char *email, *password, *name;
-    if (!ft_body_object(req->body, req->body_len, &body, &err) ||
+    static const char *const members[] = { "email", "password", "name", NULL };
+    if (!ft_body_object(req->body, req->body_len, members, &body, &err) ||
         !ft_body_string(body, "email", true, &email, &err) ||
         !ft_body_string(body, "password", true, &password, &err) ||
         !ft_body_string(body, "name", true, &name, &err) ||
@@ -55,7 +56,8 @@ void ft_handle_login(struct ft_app *app, const struct ft_request *req, struct ft
     struct ft_error err;
     json_t *body = NULL;
     const char *email, *password;
-    if (!ft_body_object(req->body, req->body_len, &body, &err) ||
+    static const char *const members[] = { "email", "password", NULL };
+    if (!ft_body_object(req->body, req->body_len, members, &body, &err) ||
         !ft_body_string(body, "email", true, &email, &err) ||
         !ft_body_string(body, "password", true, &password, &err)) {
         json_decref(body);

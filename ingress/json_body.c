@@ -1,8 +1,44 @@
 #include "json_body.h"
 
+#include <stdio.h>
+#include <string.h>
+
 #include "response.h"
 
-bool ft_body_object(const char *body, size_t len, json_t **out, struct ft_error *err)
+/* A client's member name, cut to fit `size` bytes without splitting a UTF-8 sequence
+ * (the answer is JSON, and jansson takes only whole UTF-8). */
+static void copy_name(char *out, size_t size, const char *name)
+{
+    size_t len = strlen(name);
+    if (len >= size) {
+        len = size - 1;
+        while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80)
+            len--;
+    }
+    memcpy(out, name, len);
+    out[len] = '\0';
+}
+
+bool ft_body_members_known(json_t *obj, const char *const *members, struct ft_error *err)
+{
+    const char *name;
+    json_t *value;
+    json_object_foreach (obj, name, value) {
+        bool known = false;
+        for (size_t i = 0; members[i] != NULL && !known; i++)
+            known = strcmp(members[i], name) == 0;
+        if (known)
+            continue;
+        char field[sizeof err->field], list[120] = "";
+        copy_name(field, sizeof field, name);
+        for (size_t i = 0, used = 0; members[i] != NULL && used < sizeof list; i++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i > 0 ? ", " : "", members[i]);
+        return ft_fail(err, 400, "UNKNOWN_FIELD", field, "field '%s' is not one this body takes (%s)", field, list);
+    }
+    return true;
+}
+
+bool ft_body_object(const char *body, size_t len, const char *const *members, json_t **out, struct ft_error *err)
 {
     if (body == NULL || len == 0)
         return ft_fail(err, 400, "MALFORMED_JSON", NULL, "request body must be a JSON object");
@@ -14,6 +50,10 @@ bool ft_body_object(const char *body, size_t len, json_t **out, struct ft_error 
     if (!json_is_object(doc)) {
         json_decref(doc);
         return ft_fail(err, 400, "INVALID_TYPE", NULL, "request body must be a JSON object");
+    }
+    if (members != NULL && !ft_body_members_known(doc, members, err)) {
+        json_decref(doc);
+        return false;
     }
     *out = doc;
     return true;

@@ -102,7 +102,8 @@ bool ft_reservation_read(const char *body, size_t len, struct ft_catalog *catalo
     cmd->grade = FT_GRADE_ANY;
     json_t *doc = NULL;
     const json_t *seats = NULL, *quantity = NULL, *grade = NULL;
-    bool ok = ft_body_object(body, len, &doc, err) && read_shape(doc, cmd, &seats, &quantity, &grade, err);
+    static const char *const members[] = { "scheduleId", "seatIds", "quantity", "grade", NULL };
+    bool ok = ft_body_object(body, len, members, &doc, err) && read_shape(doc, cmd, &seats, &quantity, &grade, err);
     if (ok && cmd->schedule_id < 1)
         ok = ft_fail(err, 422, "VALIDATION_FAILED", "scheduleId", "'scheduleId' must be from 1 to 9223372036854775807");
     if (ok && seats != NULL && quantity != NULL)

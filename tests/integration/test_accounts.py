@@ -18,8 +18,11 @@ def signup(api, **fields):
     return body, api.post(SIGNUP, body)
 
 
-def test_signup_makes_a_user_even_when_asked_for_admin(api, db):
-    body, resp = signup(api, role="ADMIN", unknownField=[1, 2])
+def test_signup_makes_a_user_and_refuses_to_be_asked_for_admin(api, db):
+    asked, refused = signup(api, role="ADMIN")
+    assert_error(refused, 400, "UNKNOWN_FIELD", "role")
+    assert db.value("SELECT count(*) FROM users WHERE lower(email) = lower(%s)", asked["email"]) == 0
+    body, resp = signup(api)
     assert resp.status_code == 201, describe(resp)
     user = resp.body
     assert user["role"] == "USER"

@@ -43,6 +43,7 @@ NESTED = {  # venue rows: (rows, code, the field at fault, spelt as in a range e
     "seats missing": ([{"grade": "S", "price": 1}], "MISSING_FIELD", "rows[0].seats"),
     "grade null": ([dict(ROW, grade=None)], "MISSING_FIELD", "rows[0].grade"),
     "price missing": ([{"seats": 2, "grade": "S"}], "MISSING_FIELD", "rows[0].price"),
+    "row with a member too many": ([ROW, dict(ROW, colour="red")], "UNKNOWN_FIELD", "rows[1].colour"),
 }
 
 
@@ -70,6 +71,13 @@ def _cases():
             for name, bad in WRONG[kind].items():
                 yield pytest.param(route, lambda v, f=field, b=bad: _dump(dict(v, **{f: b})),
                                    "INVALID_TYPE", field, id=f"{route}-{field} {name}")
+        # A member the route does not take, misspelt or not: refused, not ignored.
+        yield pytest.param(route, lambda v: _dump(dict(v, extra=1)), "UNKNOWN_FIELD", "extra",
+                           id=f"{route}-unknown member")
+        misspelt = fields[0][0].upper()
+        yield pytest.param(route, lambda v, f=fields[0][0], m=misspelt: _dump({m if k == f else k: x
+                                                                               for k, x in v.items()}),
+                           "UNKNOWN_FIELD", misspelt, id=f"{route}-misspelt member")
     for name, (rows, code, field) in NESTED.items():
         yield pytest.param("venue", lambda v, r=rows: _dump(dict(v, rows=r)), code, field,
                            id=f"venue-{name}")

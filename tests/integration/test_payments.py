@@ -246,7 +246,8 @@ def test_bad_payment_requests_change_nothing(stack):
                        ({"impUid": imp_uid}, "MISSING_FIELD"),
                        ({"reservationId": held["reservationId"], "impUid": "has space"}, "INVALID_FIELD"),
                        ({"reservationId": held["reservationId"], "impUid": "x" * 200}, "INVALID_FIELD"),
-                       ({"reservationId": 0, "impUid": imp_uid}, "INVALID_FIELD")]:
+                       ({"reservationId": 0, "impUid": imp_uid}, "INVALID_FIELD"),
+                       ({"reservationId": held["reservationId"], "impUid": imp_uid, "amount": 1}, "UNKNOWN_FIELD")]:
         assert_error(api.post("/api/v1/payments", body, token=alice.token), 400, code)
     assert api.post("/api/v1/payments", {"reservationId": held["reservationId"], "impUid": imp_uid}).status_code == 401
     bad_json = api.call("POST", "/api/v1/payments", token=alice.token, data=b"{not json")

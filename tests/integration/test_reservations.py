@@ -89,6 +89,8 @@ BAD_BODIES = [  # (id, body builder from the schedule, status, code, field)
     ("quantity as text", lambda s: {"scheduleId": s["id"], "quantity": "2"}, 400, "INVALID_TYPE", "quantity"),
     ("grade as number", lambda s: {"scheduleId": s["id"], "quantity": 2, "grade": 1}, 400, "INVALID_TYPE",
      "grade"),
+    ("misspelt grade", lambda s: {"scheduleId": s["id"], "quantity": 2, "grad": "VIP"}, 400, "UNKNOWN_FIELD",
+     "grad"),
     ("schedule zero", lambda s: {"scheduleId": 0, "quantity": 1}, 422, "VALIDATION_FAILED", "scheduleId"),
     ("no seats", lambda s: {"scheduleId": s["id"], "seatIds": []}, 422, "VALIDATION_FAILED", "seatIds"),
     ("five seats", lambda s: {"scheduleId": s["id"], "seatIds": s["seats"][:5]}, 422, "VALIDATION_FAILED",

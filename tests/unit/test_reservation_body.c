@@ -62,7 +62,7 @@ Test(reservation_body, best_available)
     cr_assert_eq(cmd.seat_count, 0);
     cr_assert_eq(cmd.quantity, 3);
     cr_assert_eq(cmd.grade, FT_GRADE_ANY);
-    cr_assert(read("{\"scheduleId\": 10, \"quantity\": 1, \"grade\": \"VIP\", \"extra\": true}", &cmd, &err));
+    cr_assert(read("{\"scheduleId\": 10, \"quantity\": 1, \"grade\": \"VIP\"}", &cmd, &err));
     cr_assert_eq(cmd.grade, FT_GRADE_VIP);
     cr_assert(read("{\"scheduleId\": 10, \"quantity\": 4, \"grade\": null, \"seatIds\": null}", &cmd, &err));
     cr_assert_eq(cmd.grade, FT_GRADE_ANY);
@@ -84,6 +84,9 @@ Test(reservation_body, malformed_is_400)
     refused("{\"scheduleId\": 10, \"quantity\": \"2\"}", 400, "INVALID_TYPE", "quantity");
     refused("{\"scheduleId\": 10, \"quantity\": true}", 400, "INVALID_TYPE", "quantity");
     refused("{\"scheduleId\": 10, \"quantity\": 2, \"grade\": 1}", 400, "INVALID_TYPE", "grade");
+    /* A misspelt grade is not a request for any grade. */
+    refused("{\"scheduleId\": 10, \"quantity\": 2, \"grad\": \"R\"}", 400, "UNKNOWN_FIELD", "grad");
+    refused("{\"scheduleId\": 10, \"seatIDs\": [101]}", 400, "UNKNOWN_FIELD", "seatIDs");
 }
 
 Test(reservation_body, unacceptable_values_are_422)
