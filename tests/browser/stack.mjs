@@ -209,7 +209,8 @@ export class Stack {
   async user(name = 'Browser Buyer') {
     const account = { email: `buyer-${randomBytes(5).toString('hex')}@example.com`, password: `pw-${randomBytes(6).toString('hex')}`, name };
     await this.expect(201, 'POST', '/api/v1/users/signup', { body: account });
-    account.token = (await this.expect(200, 'POST', '/api/v1/users/login', { body: account })).accessToken;
+    const login = { email: account.email, password: account.password };
+    account.token = (await this.expect(200, 'POST', '/api/v1/users/login', { body: login })).accessToken;
     return account;
   }
 
