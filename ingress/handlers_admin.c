@@ -28,7 +28,7 @@ static bool read_row(json_t *row, size_t index, json_t *clean, struct ft_error *
         /* The member's name alone would not say which row: rows[2].price, as for a range. */
         char path[sizeof where + sizeof err->field];
         snprintf(path, sizeof path, "%s.%s", where, err->field);
-        snprintf(err->field, sizeof err->field, "%.*s", (int)sizeof err->field - 1, path);
+        ft_copy_whole_chars(err->field, sizeof err->field, path); /* an unknown member's name is the client's */
         return false;
     }
     char field[48];

@@ -5,17 +5,15 @@
 
 #include "response.h"
 
-/* A client's member name, cut to fit `size` bytes without splitting a UTF-8 sequence
- * (the answer is JSON, and jansson takes only whole UTF-8). */
-static void copy_name(char *out, size_t size, const char *name)
+void ft_copy_whole_chars(char *out, size_t size, const char *text)
 {
-    size_t len = strlen(name);
+    size_t len = strlen(text);
     if (len >= size) {
         len = size - 1;
-        while (len > 0 && ((unsigned char)name[len] & 0xC0) == 0x80)
+        while (len > 0 && ((unsigned char)text[len] & 0xC0) == 0x80)
             len--;
     }
-    memcpy(out, name, len);
+    memmove(out, text, len);
     out[len] = '\0';
 }
 
@@ -30,10 +28,10 @@ bool ft_body_members_known(json_t *obj, const char *const *members, struct ft_er
         if (known)
             continue;
         char field[sizeof err->field], list[120] = "";
-        copy_name(field, sizeof field, name);
+        ft_copy_whole_chars(field, sizeof field, name);
         for (size_t i = 0, used = 0; members[i] != NULL && used < sizeof list; i++)
             used += (size_t)snprintf(list + used, sizeof list - used, "%s%s", i > 0 ? ", " : "", members[i]);
-        return ft_fail(err, 400, "UNKNOWN_FIELD", field, "field '%s' is not one this body takes (%s)", field, list);
+        return ft_fail(err, 400, "UNKNOWN_FIELD", field, "field '%s' is not one of %s", field, list);
     }
     return true;
 }

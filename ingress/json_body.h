@@ -32,6 +32,10 @@ __attribute__((warn_unused_result)) bool ft_body_object(const char *body, size_t
 __attribute__((warn_unused_result)) bool ft_body_members_known(json_t *obj, const char *const *members,
                                                                struct ft_error *err);
 
+/* text, cut to fit `size` bytes without splitting a UTF-8 sequence: a field name a client
+ * sent goes back in a JSON answer, and jansson takes only whole UTF-8. */
+void ft_copy_whole_chars(char *out, size_t size, const char *text);
+
 /* A string field; with required false, an absent or null field leaves *out NULL. */
 __attribute__((warn_unused_result)) bool ft_body_string(const json_t *obj, const char *name, bool required,
                                                         const char **out, struct ft_error *err);

@@ -44,6 +44,10 @@ NESTED = {  # venue rows: (rows, code, the field at fault, spelt as in a range e
     "grade null": ([dict(ROW, grade=None)], "MISSING_FIELD", "rows[0].grade"),
     "price missing": ([{"seats": 2, "grade": "S"}], "MISSING_FIELD", "rows[0].price"),
     "row with a member too many": ([ROW, dict(ROW, colour="red")], "UNKNOWN_FIELD", "rows[1].colour"),
+    # 80 bytes of name: the field (63 bytes at most) is cut between characters, or it would
+    # not be JSON and the answer would lose it.
+    "row member with a long name": ([dict(ROW, **{"\u00e9" * 40: 1})], "UNKNOWN_FIELD",
+                                    "rows[0]." + "\u00e9" * 27),
 }
 
 
