@@ -28,8 +28,8 @@ In one run, on the same machine and the same PostgreSQL, one after the other:
     cost what PortOne would run elsewhere);
   - the CPU each group of processes (load generator included) used per decided request in
     the run where nobody pays: where the two cores go, against the budget that 4 × the
-    baseline would leave; and each group's share of a core in the paying open loop, where
-    the payments' work shows beside the holds';
+    baseline would leave; and each group's share of a core in the two open loops: how full
+    the machine is at the sustained rates, and the payments' work beside the holds';
   - peak RSS (VmHWM) of the three services, and bench/check_invariants.py.
 Holds last FT_BENCH_HOLD_SECONDS (3,600), longer than the run, so that no on-sale is
 measured together with an earlier one's expiries.
