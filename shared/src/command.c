@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ft/json_writer.h"
+
 static const char *const grade_names[] = { "VIP", "R", "S", "A" };
 static const char *const reject_codes[] = { "SEAT_TAKEN", "SOLD_OUT", "NO_ADJACENT_SEATS", "LIMIT_EXCEEDED",
                                             "UNKNOWN_SCHEDULE", "SCHEDULE_CLOSED", "UNKNOWN_SEAT" };
@@ -52,41 +54,48 @@ static size_t dump(json_t *doc, char *buf, size_t cap)
     return needed == 0 || needed >= cap ? 0 : needed;
 }
 
-static json_t *id_array(const int64_t *ids, int32_t count)
+static void id_array(struct ft_json_writer *w, const char *key, const int64_t *ids, int32_t count)
 {
-    json_t *array = json_array();
+    ft_json_key(w, key);
+    ft_json_begin_array(w);
     for (int32_t i = 0; i < count; i++)
-        json_array_append_new(array, json_integer((json_int_t)ids[i]));
-    return array;
+        ft_json_int(w, ids[i]);
+    ft_json_end_array(w);
 }
 
+/* One per request the ingress takes: written with ft_json_writer, not jansson (see its header). */
 size_t ft_command_encode(const struct ft_command *cmd, char *buf, size_t cap)
 {
-    json_t *doc = json_pack("{s:i, s:s, s:I, s:I}", "v", 1, "type", type_name(cmd->type), "ts", (json_int_t)cmd->ts_ms,
-                            "scheduleId", (json_int_t)cmd->schedule_id);
-    if (doc == NULL)
+    struct ft_json_writer *w = ft_json_writer_new();
+    if (w == NULL)
         return 0;
+    ft_json_begin_object(w);
+    ft_json_member_int(w, "v", 1);
+    ft_json_member_string(w, "type", type_name(cmd->type));
+    ft_json_member_int(w, "ts", cmd->ts_ms);
+    ft_json_member_int(w, "scheduleId", cmd->schedule_id);
     if (cmd->type != FT_CMD_EXPIRE)
-        json_object_set_new(doc, "userId", json_integer((json_int_t)cmd->user_id));
+        ft_json_member_int(w, "userId", cmd->user_id);
     if (cmd->type == FT_CMD_RESERVE) {
-        json_object_set_new(doc, "token", json_string(cmd->token));
-        json_object_set_new(doc, "holdSeconds", json_integer(cmd->hold_seconds));
+        ft_json_member_string(w, "token", cmd->token);
+        ft_json_member_int(w, "holdSeconds", cmd->hold_seconds);
         if (cmd->seat_count > 0) {
-            json_object_set_new(doc, "seatIds", id_array(cmd->seat_ids, cmd->seat_count));
+            id_array(w, "seatIds", cmd->seat_ids, cmd->seat_count);
         } else {
-            json_object_set_new(doc, "quantity", json_integer(cmd->quantity));
+            ft_json_member_int(w, "quantity", cmd->quantity);
             if (cmd->grade != FT_GRADE_ANY)
-                json_object_set_new(doc, "grade", json_string(ft_grade_name(cmd->grade)));
+                ft_json_member_string(w, "grade", ft_grade_name(cmd->grade));
         }
     } else {
-        json_object_set_new(doc, "reservationId", json_integer((json_int_t)cmd->reservation_id));
+        ft_json_member_int(w, "reservationId", cmd->reservation_id);
     }
     if (cmd->type == FT_CMD_CONFIRM_PAYMENT) {
-        json_object_set_new(doc, "impUid", json_string(cmd->payment.imp_uid));
-        json_object_set_new(doc, "merchantUid", json_string(cmd->payment.merchant_uid));
-        json_object_set_new(doc, "amount", json_integer((json_int_t)cmd->payment.amount));
+        ft_json_member_string(w, "impUid", cmd->payment.imp_uid);
+        ft_json_member_string(w, "merchantUid", cmd->payment.merchant_uid);
+        ft_json_member_int(w, "amount", cmd->payment.amount);
     }
-    return dump(doc, buf, cap);
+    ft_json_end_object(w);
+    return ft_json_writer_copy(w, buf, cap);
 }
 
 bool ft_request_token_shaped(const char *text, size_t len)
@@ -100,24 +109,33 @@ bool ft_request_token_shaped(const char *text, size_t len)
     return true;
 }
 
+/* One per decided request, read by every ingress: ft_json_writer, as commands. "type" first
+ * (ft_outcomes_message_type looks at the first member). */
 size_t ft_outcome_encode(const struct ft_outcome *o, char *buf, size_t cap)
 {
-    json_t *doc = json_pack("{s:s, s:s, s:I, s:I, s:i, s:I, s:s, s:I}", "type", "outcome", "token", o->token, "userId",
-                            (json_int_t)o->user_id, "scheduleId", (json_int_t)o->schedule_id, "partition",
-                            o->partition, "offset", (json_int_t)o->offset, "status",
-                            o->status == FT_OUTCOME_HELD ? "HELD" : "REJECTED", "decidedAt",
-                            (json_int_t)o->decided_at_ms);
-    if (doc == NULL)
+    struct ft_json_writer *w = ft_json_writer_new();
+    if (w == NULL)
         return 0;
-    if (o->status == FT_OUTCOME_HELD) {
-        json_object_set_new(doc, "reservationId", json_integer((json_int_t)o->reservation_id));
-        json_object_set_new(doc, "amount", json_integer((json_int_t)o->amount));
-        json_object_set_new(doc, "expiresAt", json_integer((json_int_t)o->expires_at_ms));
-        json_object_set_new(doc, "seatIds", id_array(o->seat_ids, o->seat_count));
+    bool held = o->status == FT_OUTCOME_HELD;
+    ft_json_begin_object(w);
+    ft_json_member_string(w, "type", "outcome");
+    ft_json_member_string(w, "token", o->token);
+    ft_json_member_int(w, "userId", o->user_id);
+    ft_json_member_int(w, "scheduleId", o->schedule_id);
+    ft_json_member_int(w, "partition", o->partition);
+    ft_json_member_int(w, "offset", o->offset);
+    ft_json_member_string(w, "status", held ? "HELD" : "REJECTED");
+    ft_json_member_int(w, "decidedAt", o->decided_at_ms);
+    if (held) {
+        ft_json_member_int(w, "reservationId", o->reservation_id);
+        ft_json_member_int(w, "amount", o->amount);
+        ft_json_member_int(w, "expiresAt", o->expires_at_ms);
+        id_array(w, "seatIds", o->seat_ids, o->seat_count);
     } else {
-        json_object_set_new(doc, "code", json_string(o->reject_code));
+        ft_json_member_string(w, "code", o->reject_code);
     }
-    return dump(doc, buf, cap);
+    ft_json_end_object(w);
+    return ft_json_writer_copy(w, buf, cap);
 }
 
 size_t ft_progress_encode(const struct ft_progress *p, char *buf, size_t cap)

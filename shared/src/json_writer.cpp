@@ -127,13 +127,13 @@ void ft_json_end_array(struct ft_json_writer *w)
         w->check(w->writer.EndArray());
 }
 
-/* A key or a string value, when it is UTF-8. */
+/* A key or a string value, when it is UTF-8 (and not NULL). */
 static void text(struct ft_json_writer *w, const char *s, bool key)
 {
     if (w->failed)
         return;
-    size_t len = std::strlen(s);
-    if (!simdjson::validate_utf8(s, len)) {
+    size_t len = s != nullptr ? std::strlen(s) : 0;
+    if (s == nullptr || !simdjson::validate_utf8(s, len)) {
         w->failed = true;
         return;
     }

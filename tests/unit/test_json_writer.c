@@ -122,6 +122,12 @@ Test(json_writer, a_string_that_is_not_utf8_fails_the_writer)
     char buf[64] = "untouched";
     cr_assert_eq(ft_json_writer_copy(w, buf, sizeof buf), 0);
     cr_assert_str_eq(buf, "untouched");
+
+    w = ft_json_writer_new();
+    ft_json_begin_array(w);
+    ft_json_string(w, NULL);
+    ft_json_end_array(w);
+    cr_assert_null(ft_json_writer_finish(w, NULL), "NULL is no string");
 }
 
 Test(json_writer, text_not_whole_fails)

@@ -9,7 +9,7 @@
  * Use: ft_json_writer_new, then values in order (a member is a key, then its value), then
  * ft_json_writer_finish or ft_json_writer_copy, which free the writer. The text is
  * compact, members in the order written. Strings must be UTF-8; a writer given anything
- * else, or out of memory, or finished with an object or array still open, fails: finish
+ * else (NULL too), or out of memory, or finished with an object or array still open, fails: finish
  * gives NULL and copy 0. Calls on a writer that failed change nothing. Values out of
  * order (a value where a key belongs, a second top-level value) are a programming error,
  * asserted in debug builds.
