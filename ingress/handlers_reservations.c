@@ -54,11 +54,18 @@ struct pending {
     int64_t offset;
 };
 
+/* The 202 and the answers to polls are written with ft_json_writer: one of each per request. */
 static void answer_accepted(struct ft_response *resp, const char *token, int64_t position, double rate)
 {
-    ft_respond_json(resp, 202,
-                    json_pack("{s:s, s:I, s:i}", "token", token, "position", (json_int_t)position, "pollAfterMs",
-                              ft_wait_poll_after_ms(position, rate)));
+    struct ft_json_writer *w = ft_json_writer_new();
+    if (w != NULL) {
+        ft_json_begin_object(w);
+        ft_json_member_string(w, "token", token);
+        ft_json_member_int(w, "position", position);
+        ft_json_member_int(w, "pollAfterMs", ft_wait_poll_after_ms(position, rate));
+        ft_json_end_object(w);
+    }
+    ft_respond_written(resp, 202, w);
 }
 
 /* Position of a token just acknowledged, from the registry when it holds it. */
@@ -413,12 +420,49 @@ void ft_handle_reservation_create(struct ft_app *app, const struct ft_request *r
 
 /* --- polling ---------------------------------------------------------------------------- */
 
-static json_t *waiting_doc(const char *token, int64_t position, double rate)
+/* A poll's answer: {token, status, ...}, the object left open for the rest; NULL when out of memory. */
+static struct ft_json_writer *answer_begin(const char *token, const char *status)
 {
+    struct ft_json_writer *w = ft_json_writer_new();
+    if (w != NULL) {
+        ft_json_begin_object(w);
+        ft_json_member_string(w, "token", token);
+        ft_json_member_string(w, "status", status);
+    }
+    return w;
+}
+
+/* The object closed; NULL stays NULL. */
+static struct ft_json_writer *answer_end(struct ft_json_writer *w)
+{
+    if (w != NULL)
+        ft_json_end_object(w);
+    return w;
+}
+
+static struct ft_json_writer *waiting_answer(const char *token, int64_t position, double rate)
+{
+    struct ft_json_writer *w = answer_begin(token, "WAITING");
+    if (w == NULL)
+        return NULL;
     int64_t eta = ft_wait_eta_ms(position, rate);
-    return json_pack("{s:s, s:s, s:I, s:o, s:i}", "token", token, "status", "WAITING", "position",
-                     (json_int_t)position, "etaMs", eta >= 0 ? json_integer((json_int_t)eta) : json_null(),
-                     "pollAfterMs", ft_wait_poll_after_ms(position, rate));
+    ft_json_member_int(w, "position", position);
+    ft_json_key(w, "etaMs");
+    if (eta >= 0)
+        ft_json_int(w, eta);
+    else
+        ft_json_null(w);
+    ft_json_member_int(w, "pollAfterMs", ft_wait_poll_after_ms(position, rate));
+    return answer_end(w);
+}
+
+/* NULL without a code: PostgreSQL answers then. */
+static struct ft_json_writer *rejected_answer(const char *token, const char *code)
+{
+    struct ft_json_writer *w = code != NULL ? answer_begin(token, "REJECTED") : NULL;
+    if (w != NULL)
+        ft_json_member_string(w, "code", code);
+    return answer_end(w);
 }
 
 static int seat_place_order(const void *a, const void *b)
@@ -429,8 +473,8 @@ static int seat_place_order(const void *a, const void *b)
     return (x->number > y->number) - (x->number < y->number);
 }
 
-/* A HELD answer from memory; NULL when the catalog cannot describe its seats. */
-static json_t *held_doc(struct ft_app *app, const char *token, const struct ft_token_view *view)
+/* A HELD answer from memory; NULL when the catalog cannot describe its seats (or out of memory). */
+static struct ft_json_writer *held_answer(struct ft_app *app, const char *token, const struct ft_token_view *view)
 {
     struct ft_catalog_seat seats[FT_SEATS_PER_REQUEST_MAX];
     size_t count = (size_t)view->seat_count;
@@ -438,21 +482,31 @@ static json_t *held_doc(struct ft_app *app, const char *token, const struct ft_t
         !ft_catalog_describe(ft_pipeline_catalog(app->pipeline), view->schedule_id, view->seat_ids, count, seats))
         return NULL;
     qsort(seats, count, sizeof seats[0], seat_place_order);
-    json_t *list = json_array();
-    for (size_t i = 0; i < count; i++)
-        json_array_append_new(list, json_pack("{s:I, s:i, s:i, s:s, s:I}", "id", (json_int_t)seats[i].id, "row",
-                                              seats[i].row, "number", seats[i].number, "grade",
-                                              ft_grade_name((enum ft_grade)seats[i].grade), "price",
-                                              (json_int_t)seats[i].price));
     /* Whole seconds, as PostgreSQL's api_timestamp writes them, so both answers agree. */
     time_t expires = (time_t)(view->expires_at_ms / 1000);
     struct tm utc;
     char expires_at[32];
     gmtime_r(&expires, &utc);
     strftime(expires_at, sizeof expires_at, "%Y-%m-%dT%H:%M:%SZ", &utc);
-    return json_pack("{s:s, s:s, s:I, s:o, s:I, s:s}", "token", token, "status", "HELD", "reservationId",
-                     (json_int_t)view->reservation_id, "seats", list, "amount", (json_int_t)view->amount,
-                     "expiresAt", expires_at);
+    struct ft_json_writer *w = answer_begin(token, "HELD");
+    if (w == NULL)
+        return NULL;
+    ft_json_member_int(w, "reservationId", view->reservation_id);
+    ft_json_key(w, "seats");
+    ft_json_begin_array(w);
+    for (size_t i = 0; i < count; i++) {
+        ft_json_begin_object(w);
+        ft_json_member_int(w, "id", seats[i].id);
+        ft_json_member_int(w, "row", seats[i].row);
+        ft_json_member_int(w, "number", seats[i].number);
+        ft_json_member_string(w, "grade", ft_grade_name((enum ft_grade)seats[i].grade));
+        ft_json_member_int(w, "price", seats[i].price);
+        ft_json_end_object(w);
+    }
+    ft_json_end_array(w);
+    ft_json_member_int(w, "amount", view->amount);
+    ft_json_member_string(w, "expiresAt", expires_at);
+    return answer_end(w);
 }
 
 static void not_found(struct ft_response *resp)
@@ -471,7 +525,7 @@ static void answer_from_store(struct ft_app *app, const struct ft_request *req, 
     enum ft_store_result result = ft_store_request_outcome(db, token, req->caller.user_id, &json);
     ft_db_release(app->db, db);
     if (result == FT_STORE_NOT_FOUND && waiting) {
-        ft_respond_json(resp, 200, waiting_doc(token, 0, 0));
+        ft_respond_written(resp, 200, waiting_answer(token, 0, 0));
     } else if (result == FT_STORE_NOT_FOUND && (!ft_pipeline_caught_up(app->pipeline) ||
                                                 ft_registry_saturated(ft_pipeline_registry(app->pipeline)))) {
         /* it may be a token this server has not read yet, or could not keep */
@@ -520,22 +574,22 @@ void ft_handle_reservation_request_get(struct ft_app *app, const struct ft_reque
         not_found(resp);
         return;
     }
-    json_t *doc = NULL;
+    struct ft_json_writer *answer = NULL;
     switch (view.state) {
     case FT_TOKEN_WAITING:
-        doc = waiting_doc(token, view.position, view.rate_per_sec);
+        answer = waiting_answer(token, view.position, view.rate_per_sec);
         break;
     case FT_TOKEN_HELD:
-        doc = held_doc(app, token, &view);
+        answer = held_answer(app, token, &view);
         break;
     case FT_TOKEN_REJECTED:
-        doc = json_pack("{s:s, s:s, s:s}", "token", token, "status", "REJECTED", "code", view.reject_code);
+        answer = rejected_answer(token, view.reject_code);
         break;
     case FT_TOKEN_IN_STORE:
         break;
     }
-    if (doc != NULL)
-        ft_respond_json(resp, 200, doc);
+    if (answer != NULL)
+        ft_respond_written(resp, 200, answer);
     else
         resp->then_blocking = view.state == FT_TOKEN_IN_STORE ? poll_decided_from_store : poll_unknown_from_store;
 }

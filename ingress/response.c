@@ -15,15 +15,26 @@ static void set_body(struct ft_response *resp, int status, const char *content_t
     resp->body = body;
 }
 
-void ft_respond_json(struct ft_response *resp, int status, json_t *doc)
+/* Answers `status` with text, or 500 when there is none (the document could not be made). */
+static void set_json(struct ft_response *resp, int status, char *text)
 {
-    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
-    json_decref(doc);
     if (text == NULL) {
         set_body(resp, 500, content_type_json, strdup("{\"error\":{\"code\":\"INTERNAL\",\"message\":\"out of memory\"}}"));
         return;
     }
     set_body(resp, status, content_type_json, text);
+}
+
+void ft_respond_json(struct ft_response *resp, int status, json_t *doc)
+{
+    char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    set_json(resp, status, text);
+}
+
+void ft_respond_written(struct ft_response *resp, int status, struct ft_json_writer *w)
+{
+    set_json(resp, status, ft_json_writer_finish(w, NULL));
 }
 
 void ft_respond_json_text(struct ft_response *resp, int status, const char *json_text)

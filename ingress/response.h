@@ -4,10 +4,16 @@
 
 #include <jansson.h>
 
+#include "ft/json_writer.h"
+
 #include "http_types.h"
 
 /* Answers `status` with the JSON document `doc`; takes over the caller's reference. */
 void ft_respond_json(struct ft_response *resp, int status, json_t *doc);
+
+/* Answers `status` with the text of writer `w` (ft/json_writer.h), which it finishes and
+ * frees; a writer that failed (NULL too) answers 500. */
+void ft_respond_written(struct ft_response *resp, int status, struct ft_json_writer *w);
 
 /* Answers `status` with JSON text that is already serialised (copied). */
 void ft_respond_json_text(struct ft_response *resp, int status, const char *json_text);
