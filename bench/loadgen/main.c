@@ -27,6 +27,8 @@
 
 #include <curl/curl.h>
 
+#include "answer.h"
+#include "ft/json_writer.h"
 #include "latency.h"
 #include "loadgen.h"
 #include "payments.h"
@@ -154,12 +156,11 @@ static void note_latency(struct run *r, struct lg_latency *lat, int64_t us)
 static void note_http_error(struct run *r, const struct lg_http_result *res)
 {
     r->status_class[res->status >= 100 && res->status < 600 ? res->status / 100 : 0]++;
-    char name[32];
-    json_t *doc = res->status ? json_loadb(res->body, res->body_len, 0, NULL) : NULL;
-    const char *code = json_string_value(json_object_get(json_object_get(doc, "error"), "code"));
-    snprintf(name, sizeof name, "%ld %s", res->status, code ? code : res->status ? "" : "TRANSPORT");
+    char name[96]; /* kept to 31 bytes by count_name */
+    struct lg_answer answer;
+    bool read = res->status && lg_answer_read(res->body, res->body_len, &answer);
+    snprintf(name, sizeof name, "%ld %s", res->status, read ? answer.code : res->status ? "" : "TRANSPORT");
     count_name(r->http_errors, name);
-    json_decref(doc);
 }
 
 /* --- polls --------------------------------------------------------------------------- */
@@ -257,59 +258,65 @@ static void on_poll(const struct lg_http_result *res, void *ctx, uint64_t tag)
     r->last_poll_us = res->finished_us;
     if (job->state != JOB_ACCEPTED)
         return; /* a replayed poll that came after the outcome */
-    json_t *doc = res->status == 200 ? json_loadb(res->body, res->body_len, 0, NULL) : NULL;
-    const char *status = json_string_value(json_object_get(doc, "status"));
-    if (status != NULL && strcmp(status, "HELD") == 0) {
+    struct lg_answer answer;
+    const char *status = res->status == 200 && lg_answer_read(res->body, res->body_len, &answer) ? answer.status : "";
+    if (strcmp(status, "HELD") == 0) {
         job->state = JOB_HELD;
-        job->reservation_id = (int64_t)json_integer_value(json_object_get(doc, "reservationId"));
-        job->amount = (int64_t)json_integer_value(json_object_get(doc, "amount"));
+        job->reservation_id = answer.reservation_id;
+        job->amount = answer.amount;
         r->held++;
         resolved(r, job, res->finished_us);
         if (r->opt->replay_path == NULL && r->opt->pay_fraction > 0)
             job->pay = (uint8_t)choose_payer(r->opt, tag);
         maybe_pay(r, (uint32_t)tag);
-    } else if (status != NULL && strcmp(status, "REJECTED") == 0) {
-        const char *code = json_string_value(json_object_get(doc, "code"));
+    } else if (strcmp(status, "REJECTED") == 0) {
         job->state = JOB_REJECTED;
         r->rejected++;
-        count_name(r->reject_codes, code ? code : "?");
+        count_name(r->reject_codes, answer.code[0] != '\0' ? answer.code : "?");
         resolved(r, job, res->finished_us);
     } else {
-        json_int_t after = json_integer_value(json_object_get(doc, "pollAfterMs"));
-        if (status == NULL || strcmp(status, "WAITING") != 0) {
+        int64_t after = status[0] != '\0' ? answer.poll_after_ms : 0;
+        if (strcmp(status, "WAITING") != 0) {
             r->poll_errors++;
             note_http_error(r, res);
             after = POLL_RETRY_MS;
         }
         if (r->auto_poll)
-            wheel_push(r, res->finished_us + (int64_t)after * 1000, (uint32_t)tag);
+            wheel_push(r, res->finished_us + after * 1000, (uint32_t)tag);
     }
-    json_decref(doc);
 }
 
 /* --- reservation requests ------------------------------------------------------------- */
 
-/* A request body of the configured mix. */
-static json_t *make_body(struct run *r)
+/* A request body of the configured mix, as compact JSON text to free; NULL when out of memory. */
+static char *make_body(struct run *r)
 {
     const struct lg_options *opt = r->opt;
     const struct lg_schedule *s = &r->schedules[next_random(&r->rng) % r->schedule_count];
+    struct ft_json_writer *w = ft_json_writer_new();
+    if (w == NULL)
+        return NULL;
+    ft_json_begin_object(w);
+    ft_json_member_int(w, "scheduleId", s->id);
     if (uniform(&r->rng) < opt->seat_fraction) {
         /* Specific seats, skewed toward the front: u^3 puts half the requests in the
          * first eighth of the hall. One seat, or two side by side when the row allows. */
         size_t i = (size_t)(pow(uniform(&r->rng), 3.0) * (double)s->seat_count);
         if (i >= s->seat_count)
             i = s->seat_count - 1;
-        json_t *ids = json_pack("[I]", (json_int_t)s->seats[i].id);
+        ft_json_key(w, "seatIds");
+        ft_json_begin_array(w);
+        ft_json_int(w, s->seats[i].id);
         if (uniform(&r->rng) < 0.3 && i + 1 < s->seat_count && s->seats[i + 1].row == s->seats[i].row)
-            json_array_append_new(ids, json_integer((json_int_t)s->seats[i + 1].id));
-        return json_pack("{s:I, s:o}", "scheduleId", (json_int_t)s->id, "seatIds", ids);
+            ft_json_int(w, s->seats[i + 1].id);
+        ft_json_end_array(w);
+    } else {
+        ft_json_member_int(w, "quantity", 1 + (int64_t)(next_random(&r->rng) % 4));
+        if (s->grade_count > 0 && uniform(&r->rng) < opt->grade_fraction)
+            ft_json_member_string(w, "grade", s->grades[next_random(&r->rng) % (uint64_t)s->grade_count]);
     }
-    json_int_t quantity = 1 + (json_int_t)(next_random(&r->rng) % 4);
-    json_t *body = json_pack("{s:I, s:I}", "scheduleId", (json_int_t)s->id, "quantity", quantity);
-    if (body != NULL && s->grade_count > 0 && uniform(&r->rng) < opt->grade_fraction)
-        json_object_set_new(body, "grade", json_string(s->grades[next_random(&r->rng) % (uint64_t)s->grade_count]));
-    return body;
+    ft_json_end_object(w);
+    return ft_json_writer_finish(w, NULL);
 }
 
 static void on_reserve(const struct lg_http_result *res, void *ctx, uint64_t tag)
@@ -317,31 +324,26 @@ static void on_reserve(const struct lg_http_result *res, void *ctx, uint64_t tag
     struct run *r = ctx;
     struct job *job = &r->jobs[tag];
     r->posts_in_flight--;
-    json_t *doc = res->status == 202 ? json_loadb(res->body, res->body_len, 0, NULL) : NULL;
-    const char *token = json_string_value(json_object_get(doc, "token"));
-    if (token != NULL && strlen(token) == TOKEN_LEN) {
-        memcpy(job->token, token, TOKEN_LEN + 1);
+    struct lg_answer answer;
+    if (res->status == 202 && lg_answer_read(res->body, res->body_len, &answer) && strlen(answer.token) == TOKEN_LEN) {
+        memcpy(job->token, answer.token, TOKEN_LEN + 1);
         job->state = JOB_ACCEPTED;
         r->accepted++;
         r->last_accept_us = res->finished_us;
         note_latency(r, &r->to_202, res->finished_us - job->intended_us);
         if (r->tokens_out != NULL)
             fprintf(r->tokens_out, "%s\t%s\n", job->token, r->tokens[job->user]);
-        if (r->auto_poll) {
-            json_int_t after = json_integer_value(json_object_get(doc, "pollAfterMs"));
-            wheel_push(r, res->finished_us + (int64_t)after * 1000, (uint32_t)tag);
-        }
+        if (r->auto_poll)
+            wheel_push(r, res->finished_us + answer.poll_after_ms * 1000, (uint32_t)tag);
     } else {
         job->state = JOB_FAILED;
         r->failed++;
         note_http_error(r, res);
     }
-    json_decref(doc);
 }
 
 /* Sends job `index` for `user` with `body` (compact JSON), meant to go at intended_us. */
-static void send_reservation(struct run *r, size_t index, size_t user, const char *body, json_t *doc,
-                             int64_t intended_us)
+static void send_reservation(struct run *r, size_t index, size_t user, const char *body, int64_t intended_us)
 {
     struct job *job = &r->jobs[index];
     job->user = (uint32_t)user;
@@ -361,20 +363,18 @@ static void send_reservation(struct run *r, size_t index, size_t user, const cha
     }
     r->posts_in_flight++;
     r->sent++;
-    lg_record_request(&r->recorder, ms_since(r, intended_us), "POST", RESERVE_PATH, user, index, doc);
+    lg_record_request_text(&r->recorder, ms_since(r, intended_us), "POST", RESERVE_PATH, user, index, body);
 }
 
 static void send_next(struct run *r, int64_t intended_us)
 {
     size_t index = r->next_job++;
-    json_t *doc = make_body(r);
-    char *body = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+    char *body = make_body(r);
     if (body == NULL)
         r->out_of_memory = true;
     else
-        send_reservation(r, index, index % r->opt->users, body, doc, intended_us);
+        send_reservation(r, index, index % r->opt->users, body, intended_us);
     free(body);
-    json_decref(doc);
 }
 
 /* --- the on-sale ------------------------------------------------------------------------ */
@@ -422,9 +422,7 @@ static bool send_due(struct run *r, const struct lg_recording *replay, size_t *n
             if (item->seq >= r->job_count)
                 continue;
             if (item->kind == LG_RECORDED_RESERVE) {
-                json_t *doc = json_loads(item->body, 0, NULL);
-                send_reservation(r, item->seq, item->user % opt->users, item->body, doc, at);
-                json_decref(doc);
+                send_reservation(r, item->seq, item->user % opt->users, item->body, at);
             } else if (item->kind == LG_RECORDED_POLL) {
                 if (r->jobs[item->seq].state == JOB_ACCEPTED && !r->jobs[item->seq].polling)
                     send_poll(r, (uint32_t)item->seq);

@@ -38,6 +38,19 @@ void lg_record_request(struct lg_recorder *rec, double t_ms, const char *method,
     record_line(rec, t_ms, method, path, user, seq, body, NULL);
 }
 
+void lg_record_request_text(struct lg_recorder *rec, double t_ms, const char *method, const char *path, size_t user,
+                            size_t seq, const char *body)
+{
+    if (rec->file == NULL)
+        return;
+    json_t *doc = json_loads(body, 0, NULL);
+    if (doc == NULL)
+        rec->failed = true; /* a body that is not JSON cannot be recorded as one */
+    else
+        record_line(rec, t_ms, method, path, user, seq, doc, NULL);
+    json_decref(doc);
+}
+
 void lg_record_payment_start(struct lg_recorder *rec, double t_ms, size_t user, size_t seq, bool wrong_amount)
 {
     if (rec->file == NULL)

@@ -51,6 +51,9 @@ __attribute__((warn_unused_result)) bool lg_record_open(struct lg_recorder *rec,
 /* Appends one request; body may be NULL. A write error is remembered for lg_record_close. */
 void lg_record_request(struct lg_recorder *rec, double t_ms, const char *method, const char *path, size_t user,
                        size_t seq, json_t *body);
+/* The same with a body given as JSON text, read only when recording (not NULL). */
+void lg_record_request_text(struct lg_recorder *rec, double t_ms, const char *method, const char *path, size_t user,
+                            size_t seq, const char *body);
 /* Appends the first step of a payment (the prepare), with which amount the buyer pays. */
 void lg_record_payment_start(struct lg_recorder *rec, double t_ms, size_t user, size_t seq, bool wrong_amount);
 /* Closes the file; false when any write failed. */
