@@ -13,7 +13,8 @@ static struct lg_answer read_text(const char *text)
 
 Test(loadgen_answer, reads_a_202)
 {
-    struct lg_answer a = read_text("{\"token\":\"0123456789abcdefghijklmnopqrstuvwx\",\"position\":12,\"pollAfterMs\":350}");
+    struct lg_answer a =
+        read_text("{\"token\":\"0123456789abcdefghijklmnopqrstuvwx\",\"position\":12,\"pollAfterMs\":350}");
     cr_assert_str_eq(a.token, "0123456789abcdefghijklmnopqrstuvwx");
     cr_assert_eq(a.poll_after_ms, 350);
     cr_assert_str_eq(a.status, "");
