@@ -60,8 +60,19 @@ static struct schedule *find(const struct ft_catalog *catalog, int64_t id)
     return i < catalog->count && catalog->schedules[i]->id == id ? catalog->schedules[i] : NULL;
 }
 
+/*
+ * A schedule's seats are made together, so their ids are mostly one run of numbers: the
+ * seat is looked for first where that would put it, then by binary search. With a hall's
+ * seats per schedule, each step of the search was a cache miss, and the two lookups of a
+ * request (the check, the HELD answer) about 2 µs of the ingress's CPU (perf).
+ */
 static const struct ft_catalog_seat *find_seat(const struct schedule *s, int64_t seat_id)
 {
+    if (s->seat_count == 0)
+        return NULL;
+    uint64_t guess = (uint64_t)seat_id - (uint64_t)s->seats[0].id;
+    if (guess < s->seat_count && s->seats[guess].id == seat_id)
+        return &s->seats[guess];
     size_t lo = 0, hi = s->seat_count;
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

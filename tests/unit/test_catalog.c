@@ -95,3 +95,37 @@ Test(catalog, many_schedules_stay_findable)
     cr_assert_not(ft_catalog_knows(catalog, 1001));
     ft_catalog_free(catalog);
 }
+
+/* Seats are found where their run of ids puts them, and by search when the ids have gaps
+ * (seats deleted, two halls' seats interleaved); nothing outside the schedule is found. */
+Test(catalog, finds_seats_whether_their_ids_run_on_or_not)
+{
+    struct ft_catalog *catalog = ft_catalog_new();
+    struct ft_catalog_seat run[100], gappy[100];
+    for (int i = 0; i < 100; i++) {
+        run[i] = seat(1000 + i, 1 + i / 10, 1 + i % 10, FT_GRADE_S, 100 + i);
+        gappy[i] = seat(5000 + 3 * i + (i > 50 ? 7 : 0), 1 + i / 10, 1 + i % 10, FT_GRADE_A, 200 + i);
+    }
+    cr_assert(ft_catalog_put(catalog, 1, true, run, 100));
+    cr_assert(ft_catalog_put(catalog, 2, true, gappy, 100));
+    for (int i = 0; i < 100; i++) {
+        struct ft_catalog_seat out;
+        cr_assert(ft_catalog_describe(catalog, 1, &run[i].id, 1, &out), "run seat %d", i);
+        cr_assert_eq(out.price, 100 + i);
+        cr_assert(ft_catalog_describe(catalog, 2, &gappy[i].id, 1, &out), "gappy seat %d", i);
+        cr_assert_eq(out.price, 200 + i);
+        cr_assert_eq(out.id, gappy[i].id);
+    }
+    int64_t outside[] = { 999, 1100, 5001, 5000 + 3 * 51, 5000 + 3 * 99 + 8, 1000 + 5000, INT64_MIN, INT64_MAX, -1 };
+    for (size_t i = 0; i < sizeof outside / sizeof outside[0]; i++) {
+        int64_t bad = 0;
+        struct ft_catalog_seat out;
+        cr_expect_not(ft_catalog_describe(catalog, 1, &outside[i], 1, &out), "schedule 1 found %ld", (long)outside[i]);
+        cr_expect_not(ft_catalog_describe(catalog, 2, &outside[i], 1, &out), "schedule 2 found %ld", (long)outside[i]);
+        cr_expect_eq(ft_catalog_check(catalog, 2, &outside[i], 1, &bad), FT_CATALOG_FOREIGN_SEAT);
+        cr_expect_eq(bad, outside[i]);
+    }
+    int64_t theirs = gappy[7].id, bad = 0;
+    cr_assert_eq(ft_catalog_check(catalog, 1, &theirs, 1, &bad), FT_CATALOG_FOREIGN_SEAT, "a seat of schedule 2");
+    ft_catalog_free(catalog);
+}
