@@ -60,7 +60,9 @@ from confluent_kafka.admin import AdminClient
 from cpu_sample import TICKS, cpu_ticks, group_of, thread_ticks, ticks_by_group
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
-BIN = os.path.join(ROOT, "build", "release", "bin")
+# The binaries of the stack, the load generator, the replay and the checker: build/release,
+# or FT_BENCH_BIN (make test's smoke run takes its own build/asan).
+BIN = os.environ.get("FT_BENCH_BIN") or os.path.join(ROOT, "build", "release", "bin")
 STATE = os.path.join(ROOT, ".state")
 PG = "postgresql://{user}@127.0.0.1:" + os.environ.get("FT_PG_PORT", "25432") + "/{db}"
 ADMIN_URL = PG.format(user="postgres", db="postgres")
@@ -161,7 +163,8 @@ HOLD_SECONDS = int(os.environ.get("FT_BENCH_HOLD_SECONDS", "3600"))
 
 
 def stack_env(topics, portone):
-    return dict(os.environ, FT_HOLD_SECONDS=str(HOLD_SECONDS), FT_TOPIC_PARTITIONS=str(PARTITIONS),
+    return dict(os.environ, FT_RELEASE_BIN=BIN, FT_HOLD_SECONDS=str(HOLD_SECONDS),
+                FT_TOPIC_PARTITIONS=str(PARTITIONS),
                 FT_DATABASE_URL=PG.format(user="fairticket", db=BENCH_DB),
                 FT_TOPIC_COMMANDS=topics[0], FT_TOPIC_OUTCOMES=topics[1], FT_PORTONE_BASE_URL=portone.url,
                 FT_PORTONE_IMP_KEY=portone.key, FT_PORTONE_IMP_SECRET=portone.secret)
@@ -381,7 +384,7 @@ def batched_ceiling(seconds):
 
 def worker_replay(commands, runs):
     out = run(["/usr/bin/python3", os.path.join(ROOT, "bench", "worker_replay.py"), "--commands", str(commands),
-               "--runs", str(runs)])
+               "--runs", str(runs), "--worker-bin", os.path.join(BIN, "ft-worker")])
     return json.loads(out.strip().splitlines()[-1])
 
 
@@ -685,13 +688,17 @@ def main():
     parser.add_argument("--full", action="store_true", help="three rounds, longer measurements")
     parser.add_argument("--rounds", type=int)
     parser.add_argument("--seconds", type=int, help="length of each on-sale measurement")
+    parser.add_argument("--smoke", action="store_true",
+                        help="make test's run: every part for 2 s, no warm-up, results in smoke.json; it checks the "
+                             "machinery and the invariants, its figures mean nothing")
     args = parser.parse_args()
     rounds = args.rounds or (3 if args.full else 1)
-    seconds = args.seconds or (20 if args.full else 10)
+    seconds = args.seconds or (20 if args.full else 2 if args.smoke else 10)
     schedules_per_set = 12 * math.ceil(seconds / 10)
-    users = 20000
-    replay_commands = 500000 if args.full else 100000
-    label = "full run (make bench FULL=1)" if args.full else "short run (make bench)"
+    users = 2000 if args.smoke else 20000
+    replay_commands = 500000 if args.full else 20000 if args.smoke else 100000
+    label = ("full run (make bench FULL=1)" if args.full else "smoke run (make test; figures not comparable)"
+             if args.smoke else "short run (make bench)")
 
     for tool in ("wrk", "pgbench", "nginx"):
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
@@ -728,9 +735,9 @@ def main():
         if started.returncode != 0:
             raise SystemExit(f"the stack did not start: see {stack_log}")
         with tempfile.TemporaryDirectory() as tmp:
-            warm_summaries, warm_tokens, warmth = warm_up(tmp, schedule_ids[ON_SALES_PER_ROUND * rounds
-                                                                            * schedules_per_set:], users,
-                                                          first_user, seconds, portone)
+            warm_summaries, warm_tokens, warmth = ([], [], {"warm_up_s": 0, "warm_up_jit_share": None}) if args.smoke \
+                else warm_up(tmp, schedule_ids[ON_SALES_PER_ROUND * rounds * schedules_per_set:], users, first_user,
+                             seconds, portone)
             summaries += warm_summaries
             token_files += warm_tokens
             for i in range(rounds):
@@ -786,7 +793,8 @@ def main():
             inv_json = os.path.join(tmp, "invariants.json")
             checker = [os.path.join(ROOT, "bench", "check_invariants.py"), "--database-url", env["FT_DATABASE_URL"],
                        "--topic", topics[0], "--base", BASE, "--portone", portone.url, "--replay", "--json",
-                       inv_json]
+                       inv_json, "--worker-bin", os.path.join(BIN, "ft-worker"), "--admin-bin",
+                       os.path.join(BIN, "ft-admin")]
             for path in summaries:
                 checker += ["--summary", path]
             for path in token_files:
@@ -814,7 +822,7 @@ def main():
     text = table(summary, invariants)
     print(text)
     os.makedirs(os.path.join(STATE, "bench"), exist_ok=True)
-    with open(os.path.join(STATE, "bench", "latest.json"), "w", encoding="utf-8") as f:
+    with open(os.path.join(STATE, "bench", "smoke.json" if args.smoke else "latest.json"), "w", encoding="utf-8") as f:
         json.dump({"summary": summary, "rounds": raw, "results": results, "worker_replay": replay,
                    "invariants": invariants, "table": text}, f, indent=1)
     sys.exit(0 if all(v["ok"] is not False for v in invariants.values()) else 1)

@@ -99,7 +99,7 @@ def replay_runs(args, tag, topic, catalog_url):
         env = dict(os.environ, FT_DATABASE_URL=url, FT_KAFKA_BROKERS=BROKERS, FT_TOPIC_COMMANDS=topic,
                    FT_LOG_LEVEL="info", FT_WORKER_BATCH_MAX=os.environ.get("FT_WORKER_BATCH_MAX", "5000"))
         started = time.monotonic()
-        command = [WORKER, "--replay"]
+        command = [args.worker_bin, "--replay"]
         if os.environ.get("FT_BENCH_PERF"):
             command = os.environ["FT_BENCH_PERF"].split() + command
         done = subprocess.run(command, env=env, check=True, capture_output=True, text=True)
@@ -124,6 +124,7 @@ def main():
     parser.add_argument("--schedules", type=int, default=10)
     parser.add_argument("--users", type=int, default=100000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--worker-bin", default=WORKER)
     args = parser.parse_args()
     tag = secrets.token_hex(3)
     topic = f"ft.bench.commands.{tag}"

@@ -45,7 +45,9 @@ FT_PG_ADMIN_URL="postgresql://postgres@127.0.0.1:$FT_PG_PORT/postgres"
 : "${FT_KAFKA_HEAP:=-Xms256m -Xmx512m}"
 
 # Builds.
-FT_RELEASE_BIN="$FT_ROOT/build/release/bin"
+# What `stack.sh up` runs: build/release, unless the caller names another build (the
+# bench's smoke run in `make test` runs build/asan's).
+: "${FT_RELEASE_BIN:=$FT_ROOT/build/release/bin}"
 FT_ASAN_BIN="$FT_ROOT/build/asan/bin"
 # Services started by `stack.sh up`, in start order (each is $FT_RELEASE_BIN/ft-<name>).
 : "${FT_SERVICES:=ingress worker expirer}"
