@@ -96,6 +96,13 @@ struct ft_json_writer {
     bool failed;
 };
 
+/* One step of the writer's, unless an earlier one failed. */
+template <typename Step> static void step(struct ft_json_writer *w, Step write)
+{
+    if (!w->failed)
+        w->check(write(w->writer));
+}
+
 extern "C" {
 
 struct ft_json_writer *ft_json_writer_new(void)
@@ -105,26 +112,22 @@ struct ft_json_writer *ft_json_writer_new(void)
 
 void ft_json_begin_object(struct ft_json_writer *w)
 {
-    if (!w->failed)
-        w->check(w->writer.StartObject());
+    step(w, [](JsonWriter &out) { return out.StartObject(); });
 }
 
 void ft_json_end_object(struct ft_json_writer *w)
 {
-    if (!w->failed)
-        w->check(w->writer.EndObject());
+    step(w, [](JsonWriter &out) { return out.EndObject(); });
 }
 
 void ft_json_begin_array(struct ft_json_writer *w)
 {
-    if (!w->failed)
-        w->check(w->writer.StartArray());
+    step(w, [](JsonWriter &out) { return out.StartArray(); });
 }
 
 void ft_json_end_array(struct ft_json_writer *w)
 {
-    if (!w->failed)
-        w->check(w->writer.EndArray());
+    step(w, [](JsonWriter &out) { return out.EndArray(); });
 }
 
 /* A key or a string value, when it is UTF-8 (and not NULL). */
@@ -138,7 +141,7 @@ static void text(struct ft_json_writer *w, const char *s, bool key)
         return;
     }
     auto size = static_cast<rapidjson::SizeType>(len);
-    w->check(key ? w->writer.Key(s, size) : w->writer.String(s, size));
+    step(w, [=](JsonWriter &out) { return key ? out.Key(s, size) : out.String(s, size); });
 }
 
 void ft_json_key(struct ft_json_writer *w, const char *key)
@@ -153,14 +156,12 @@ void ft_json_string(struct ft_json_writer *w, const char *value)
 
 void ft_json_int(struct ft_json_writer *w, int64_t value)
 {
-    if (!w->failed)
-        w->check(w->writer.Int64(value));
+    step(w, [value](JsonWriter &out) { return out.Int64(value); });
 }
 
 void ft_json_null(struct ft_json_writer *w)
 {
-    if (!w->failed)
-        w->check(w->writer.Null());
+    step(w, [](JsonWriter &out) { return out.Null(); });
 }
 
 void ft_json_member_string(struct ft_json_writer *w, const char *key, const char *value)
