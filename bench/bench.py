@@ -610,17 +610,15 @@ def table(r, invariants):
 
     def by_round(name, scale, digits, unit):
         """The rounds' own ratios, when there are several."""
-        values = r.get(name) or []
+        values = r[name]
         return f" (rounds {' / '.join(fmt(v * scale if v else None, digits) for v in values)}{unit})" \
             if len(values) > 1 else ""
 
     # The median of each round's ratio, not the ratio of the medians, which pairs figures of
     # different rounds: polls 32,468 / 89,993 / 71,039 against nginx 129,411 / 133,371 /
     # 105,716 per s were 25 / 67 / 67 % round by round, and 55 % as medians (14:01 run).
-    decided_x = median(r.get("decided_x_rounds") or [ratio(r["holds_decided_per_s"], r["baseline_holds_per_s"])])
-    keyed_x = median(r.get("keyed_x_rounds") or [ratio(r["keyed_decided_per_s"], r["baseline_holds_per_s"])])
+    decided_x, keyed_x, poll_x = (median(r[name]) for name in ("decided_x_rounds", "keyed_x_rounds", "poll_x_rounds"))
     replay_x = ratio(r["worker_replay_per_s"], r["batched_ceiling_per_s"])  # one replay figure for all rounds
-    poll_x = median(r.get("poll_x_rounds") or [ratio(r["poll_capacity_per_s"], r["nginx_per_s"])])
 
     def verdict(ok):
         return "n/a" if ok is None else "met" if ok else "NOT met"
