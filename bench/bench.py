@@ -22,7 +22,7 @@ In one run, on the same machine and the same PostgreSQL, one after the other:
     refused and refunded; an open loop, paying too, at 70 % of the rate that one decided,
     for latency (and the ingress's own histogram of that run's answers beside the load
     generator's times); the first run again with an Idempotency-Key on every request, as
-    the browser sends them (each is bound in PostgreSQL); then wrk polling the first run's
+    the browser sends them (each is bound in PostgreSQL); then wrk polling that last run's
     tokens. FT_BENCH_PAY=0.05 pays a
     twentieth (the imitation is a Python process on the same two cores, so payments also
     cost what PortOne would run elsewhere);
@@ -394,6 +394,7 @@ WRK_LINES = os.path.join(ROOT, "bench", "wrk_lines.lua")  # also used by onsale_
 
 
 CPU_GROUPS = ("loadgen", "ingress", "kafka", "postgres", "worker", "portone", "other")
+POLL_CPU_GROUPS = ("wrk", "ingress", "kafka", "postgres", "worker", "expirer", "other")
 
 
 def loadgen(tmp, name, schedules, users, first_user, portone, pay_fraction, extra, cpu=False):
@@ -444,22 +445,39 @@ class CpuSampler:
             if self.stop.wait(0.25):
                 return
 
-    def per_decided(self, t0, ended, decided, elapsed):
-        """µs of CPU per decided request by group, between the first sample after t0 and the
-        last before the load generator ended, its decided count scaled to that window."""
+    def _window(self, t0, ended, groups):
+        """(seconds, CPU seconds by group) between the first sample after t0 and the last
+        before ended, the sampler stopped; None with fewer than two samples inside."""
         self.stop.set()
         self.thread.join()
         inside = [s for s in self.samples if t0 <= s[0] < ended]
-        if len(inside) < 2 or decided <= 0:
-            return {}
+        if len(inside) < 2:
+            return None
         (t_a, before), (t_b, after) = inside[0], inside[-1]
-        used = dict.fromkeys(CPU_GROUPS, 0.0)
+        used = dict.fromkeys(groups, 0.0)
         for group, ticks in ticks_by_group(before, after, self.groups).items():
-            used[group if group in CPU_GROUPS else "other"] += ticks / TICKS  # "other": this script, kernel threads...
-        in_window = decided * (t_b - t_a) / elapsed
+            used[group if group in groups else "other"] += ticks / TICKS  # "other": this script, kernel threads...
+        return t_b - t_a, used
+
+    def per_decided(self, t0, ended, decided, elapsed):
+        """µs of CPU per decided request by group, the load generator's decided count scaled
+        to the window from its T0 to its end."""
+        window = self._window(t0, ended, CPU_GROUPS)
+        if window is None or decided <= 0:
+            return {}
+        seconds, used = window
+        in_window = decided * seconds / elapsed
         used = {g: 1e6 * v / in_window for g, v in used.items()}
         used["total"] = sum(used.values())
         return used
+
+    def shares(self, t0, ended, groups):
+        """% of one core each group used from t0 to ended."""
+        window = self._window(t0, ended, groups)
+        if window is None:
+            return {}
+        seconds, used = window
+        return {g: 100 * v / seconds for g, v in used.items()}
 
 
 # The ingress's own histograms: POST /api/v1/reservations from the request to its answer,
@@ -525,9 +543,16 @@ def onsale_round(tmp, index, schedule_sets, users, first_user, seconds, portone)
                                rate, seconds, index + 101)
     keyed, s3, t3 = loadgen(tmp, f"keyed-{index}", schedule_sets[3], users, first_user, portone, 0,
                             closed_loop + ["--seed", str(index + 301), "--idempotency-keys"])
-    polls = wrk(BASE, max(5, seconds // 2), CONCURRENCY, WRK_LINES, [t0, "poll"])
-    log(f"polls (wrk): {polls['per_s']:.0f}/s, non-2xx {polls['non_2xx']}")
-    nginx = nginx_static(max(5, seconds // 2), CONCURRENCY, t0)
+    # The last run's tokens, decided seconds ago: the ingress answers them from memory, as it
+    # answers an on-sale's polls. The first run's were decided more than DECIDED_TTL_MS (120 s)
+    # before in a full run, so some were answered by PostgreSQL: 14,392-15,105 polls/s with
+    # PostgreSQL at 85 % of a core, against 76,703-80,863/s (alternated on one stack, 2026-11-25).
+    sampler, started = CpuSampler(), time.monotonic()
+    polls = wrk(BASE, max(5, seconds // 2), CONCURRENCY, WRK_LINES, [t3, "poll"])
+    polls["cpu_share"] = sampler.shares(started, time.monotonic(), POLL_CPU_GROUPS)  # who else used the cores
+    log(f"polls (wrk): {polls['per_s']:.0f}/s, non-2xx {polls['non_2xx']}, % of a core: "
+        + " ".join(f"{g} {v:.0f}" for g, v in polls["cpu_share"].items()))
+    nginx = nginx_static(max(5, seconds // 2), CONCURRENCY, t3)
     log(f"nginx, the same requests: {nginx:,.0f}/s")
     return ({"holds": holds, "holds_open": holds_open, "closed": closed, "open": opened, "keyed": keyed,
              "holds_open_rate": holds_rate, "open_rate": rate, "poll_capacity": polls, "nginx_per_s": nginx},
@@ -662,6 +687,9 @@ def table(r, invariants):
         f"| | |",
         f"| nginx static 200-byte JSON req/s (wrk, {CONCURRENCY} connections, the polls' requests) "
         f"| {fmt(r['nginx_per_s'])} | | |",
+        f"| CPU while wrk measured the polls' capacity, % of one core ({' / '.join(POLL_CPU_GROUPS)}), by round | "
+        f"{'; '.join(' / '.join(fmt(shares.get(g)) for g in POLL_CPU_GROUPS) for shares in r['poll_cpu_rounds'])} "
+        f"| | |",
         f"| baseline holds/s (lock per request, pgbench, {CONCURRENCY} clients) | {fmt(r['baseline_holds_per_s'])} "
         f"| | |",
         f"| CPU per decided request, nobody-paying run from its T0, µs ({' / '.join(CPU_GROUPS)}) | "
@@ -740,7 +768,7 @@ def main():
                                "batched_ceiling_per_s", "open_rate", "holds_open_rate", "holds_p50_202",
                                "holds_p99_202", "holds_p99_202_ingress", "holds_p99_kafka_ack") + PAYMENT_FIGURES
                + tuple(f"cpu_us_{g}" for g in CPU_GROUPS + ("total",))}
-    summaries, token_files, raw = [], [], []
+    summaries, token_files, raw, poll_cpu_rounds = [], [], [], []
     try:
         stack_log = os.path.join(STATE, "logs", "bench-stack.log")
         with open(stack_log, "w", encoding="utf-8") as out:
@@ -789,6 +817,7 @@ def main():
                 results["p99_outcome"].append(got["open"]["ms_to_outcome"]["p99"])
                 results["poll_capacity_per_s"].append(got["poll_capacity"]["per_s"])
                 results["nginx_per_s"].append(got["nginx_per_s"])
+                poll_cpu_rounds.append(got["poll_capacity"]["cpu_share"])
                 results["open_rate"].append(got["open_rate"])
                 results["holds_open_rate"].append(got["holds_open_rate"])
                 results["holds_p50_202"].append(got["holds_open"]["ms_to_202"]["p50"])
@@ -832,7 +861,8 @@ def main():
     summary.update(warmth)
     summary.update(decided_x_rounds=round_ratios(results, "holds_decided_per_s", "baseline_holds_per_s"),
                    keyed_x_rounds=round_ratios(results, "keyed_decided_per_s", "baseline_holds_per_s"),
-                   poll_x_rounds=round_ratios(results, "poll_capacity_per_s", "nginx_per_s"))
+                   poll_x_rounds=round_ratios(results, "poll_capacity_per_s", "nginx_per_s"),
+                   poll_cpu_rounds=poll_cpu_rounds)
     summary.update(label=label, rounds=rounds, rss_kb=rss, worker_replay_per_s=replay["median_commands_per_s"],
                    pay_refunds_as_expected=all(refunded == wrong for refunded, wrong in
                                                zip(results["pay_refunded"], results["pay_wrong_amount"])))
