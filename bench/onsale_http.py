@@ -84,22 +84,29 @@ def make_halls(count):
     return ids
 
 
-def request_lines(path, tokens, schedules, seats, rng, count, once):
-    """`count` lines of "<bearer>\t<body>": half for specific seats, half best available.
-    With once, each specific seat is asked for by one line only and the buyers take turns
-    over the schedules; otherwise seats are skewed to the front and may repeat."""
-    free = {s: rng.sample(seats[s], len(seats[s])) for s in schedules} if once else None
-    with open(path, "w", encoding="utf-8") as f:
-        for k in range(count):
-            schedule = schedules[k % len(schedules)] if once else rng.choice(schedules)
-            token = tokens[(k // len(schedules)) % len(tokens)] if once else rng.choice(tokens)
-            if rng.random() < 0.5 and (not once or free[schedule]):
-                seat = free[schedule].pop() if once else \
-                    seats[schedule][int(rng.random() ** 3 * len(seats[schedule]))]  # skewed to the front
-                body = {"scheduleId": schedule, "seatIds": [seat]}
-            else:
-                body = {"scheduleId": schedule, "quantity": rng.randint(1, 4)}
-            f.write(f"{token}\t{json.dumps(body)}\n")
+def body_line(token, schedule, seat, rng):
+    """One line of "<bearer>\t<body>": the seat when one is given, else best available."""
+    body = {"scheduleId": schedule, "seatIds": [seat]} if seat is not None else \
+        {"scheduleId": schedule, "quantity": rng.randint(1, 4)}
+    return f"{token}\t{json.dumps(body)}\n"
+
+
+def random_lines(f, tokens, schedules, seats, rng):
+    """A line per buyer, for a schedule picked at random; half for a seat skewed to the front."""
+    for token in tokens:
+        schedule = rng.choice(schedules)
+        seat = seats[schedule][int(rng.random() ** 3 * len(seats[schedule]))] if rng.random() < 0.5 else None
+        f.write(body_line(token, schedule, seat, rng))
+
+
+def once_lines(f, tokens, schedules, seats, rng, count):
+    """`count` lines, the schedules and buyers taking turns; half for a seat that no other
+    line asks for (best available once a schedule has none left)."""
+    free = {s: rng.sample(seats[s], len(seats[s])) for s in schedules}
+    for k in range(count):
+        schedule = schedules[k % len(schedules)]
+        seat = free[schedule].pop() if rng.random() < 0.5 and free[schedule] else None
+        f.write(body_line(tokens[(k // len(schedules)) % len(tokens)], schedule, seat, rng))
 
 
 def main():
@@ -126,9 +133,11 @@ def main():
     rng = random.Random(1)
     with tempfile.TemporaryDirectory() as tmp:
         lines = os.path.join(tmp, "requests.tsv")
-        # Once: more lines than wrk can send (about 30,000 a second here), so none is sent twice.
-        request_lines(lines, tokens, schedules, seats, rng, 60000 * args.seconds if args.halls else args.buyers,
-                      args.halls > 0)
+        with open(lines, "w", encoding="utf-8") as f:
+            if args.halls:  # more lines than wrk can send (about 30,000 a second here): none is sent twice
+                once_lines(f, tokens, schedules, seats, rng, 60000 * args.seconds)
+            else:
+                random_lines(f, tokens, schedules, seats, rng)
         decided_before, queued_before = decided_total(), queued_total()
         started = time.monotonic()
         mode = ["reserve-once", str(args.threads)] if args.halls else ["reserve"]
