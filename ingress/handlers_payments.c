@@ -216,7 +216,7 @@ static bool fetch(struct ft_app *app, const char *imp_uid, struct ft_portone_pay
 }
 
 /*
- * What the owner's payment routes share: payments on, the body read, the caller's order.
+ * A confirmation's start: payments on, the body read, the caller's order.
  * The connection to release, or NULL with the answer given.
  */
 static PGconn *open_order(struct ft_app *app, const struct ft_request *req, char *imp_uid, struct ft_payment_order *o,
@@ -237,34 +237,55 @@ static PGconn *open_order(struct ft_app *app, const struct ft_request *req, char
     return db;
 }
 
-void ft_handle_payment_prepare(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+/* Ours and unguessable (a token's random part): a deployment reset can never make it
+ * collide with an old order. */
+static void new_merchant_uid(int64_t reservation_id, char merchant_uid[FT_MERCHANT_UID_SIZE])
+{
+    char nonce[FT_REQUEST_TOKEN_SIZE];
+    ft_request_token_new(nonce);
+    snprintf(merchant_uid, FT_MERCHANT_UID_SIZE, "ft-%" PRId64 "-%.12s", reservation_id,
+             nonce + FT_REQUEST_TOKEN_TIME_CHARS);
+}
+
+/* The answer to a prepare that created no order: the caller has no such hold (404), it is
+ * no longer live (409), or it has its order already (that order, as it is now). */
+static void answer_prepared_before(PGconn *db, int64_t reservation_id, int64_t user_id, const char *merchant_uid,
+                                   struct ft_response *resp)
 {
     struct ft_payment_order o;
-    PGconn *db = open_order(app, req, NULL, &o, resp);
-    if (db == NULL)
-        return;
-    bool unpaid = !o.prepared || strcmp(o.status, "PREPARED") == 0;
+    enum ft_store_result result = ft_store_payment_order(db, reservation_id, user_id, NULL, &o);
+    bool unpaid = result == FT_STORE_OK && (!o.prepared || strcmp(o.status, "PREPARED") == 0);
     if (unpaid && (strcmp(o.reservation_status, "HELD") != 0 || o.past_expiry)) {
         /* Nothing to pay for any more: a payment now would only be refunded. */
-        ft_db_release(app->db, db);
         ft_respond_fail(resp, 409, "RESERVATION_NOT_HELD", "only a live hold can be paid");
         return;
     }
-    enum ft_store_result result = FT_STORE_OK;
-    if (!o.prepared) {
-        /* Ours and unguessable (the token's random part): a deployment reset can never make it
-         * collide with an old order. */
-        char merchant_uid[FT_MERCHANT_UID_SIZE], nonce[FT_REQUEST_TOKEN_SIZE];
-        ft_request_token_new(nonce);
-        snprintf(merchant_uid, sizeof merchant_uid, "ft-%" PRId64 "-%.12s", o.reservation_id,
-                 nonce + FT_REQUEST_TOKEN_TIME_CHARS);
-        result = ft_store_payment_prepare(db, o.reservation_id, merchant_uid);
-    }
     char *json = NULL;
-    if (result == FT_STORE_OK) /* the order as stored: ours, or the one a concurrent prepare made */
-        result = ft_store_payment_view(db, o.reservation_id, req->caller.user_id, &json);
-    ft_db_release(app->db, db);
+    if (result == FT_STORE_OK)
+        result = o.prepared ? ft_store_payment_view(db, reservation_id, user_id, &json)
+                            : ft_store_payment_open(db, reservation_id, user_id, merchant_uid, &json);
     ft_respond_stored(resp, result, 200, json, "you have no reservation with this id");
+}
+
+void ft_handle_payment_prepare(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    int64_t reservation_id = 0;
+    if (!payments_on(app, resp) || !read_body(req, &reservation_id, NULL, resp))
+        return;
+    PGconn *db = ft_handler_db(app, resp);
+    if (db == NULL)
+        return;
+    char merchant_uid[FT_MERCHANT_UID_SIZE];
+    new_merchant_uid(reservation_id, merchant_uid);
+    /* Nearly every prepare is a buyer's first for a live hold: one statement creates the
+     * order and reads it back. */
+    char *json = NULL;
+    enum ft_store_result result = ft_store_payment_open(db, reservation_id, req->caller.user_id, merchant_uid, &json);
+    if (result == FT_STORE_NOT_FOUND)
+        answer_prepared_before(db, reservation_id, req->caller.user_id, merchant_uid, resp);
+    else
+        ft_respond_stored(resp, result, 200, json, "");
+    ft_db_release(app->db, db);
 }
 
 void ft_handle_payment_confirm(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)

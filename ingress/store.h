@@ -126,9 +126,6 @@ struct ft_payment_order {
 enum ft_store_result ft_store_payment_order(PGconn *db, int64_t reservation_id, int64_t user_id,
                                             const char *merchant_uid, struct ft_payment_order *out);
 
-/* Creates the reservation's order with merchant_uid unless it has one (then nothing changes). */
-enum ft_store_result ft_store_payment_prepare(PGconn *db, int64_t reservation_id, const char *merchant_uid);
-
 /* Binds imp_uid to the PREPARED order and makes it CONFIRMING. CONFLICT when imp_uid
  * settles another order; NOT_FOUND when the order is no longer PREPARED. */
 enum ft_store_result ft_store_payment_claim(PGconn *db, int64_t reservation_id, const char *imp_uid);
@@ -138,6 +135,12 @@ enum ft_store_result ft_store_payment_claim(PGconn *db, int64_t reservation_id, 
  * no longer PREPARED. */
 enum ft_store_result ft_store_payment_refuse(PGconn *db, int64_t reservation_id, const char *imp_uid,
                                              const char *merchant_uid, int64_t amount, const char *reason);
+
+/* Creates the order of user_id's live hold reservation_id with merchant_uid, if it has none,
+ * and gives it as ft_store_payment_view does, in one statement. NOT_FOUND when nothing was
+ * created: the hold is not the user's, not live, or already has its order. */
+enum ft_store_result ft_store_payment_open(PGconn *db, int64_t reservation_id, int64_t user_id,
+                                           const char *merchant_uid, char **json);
 
 /* *json: Payment (the order, its state and its refund with every attempt). */
 enum ft_store_result ft_store_payment_view(PGconn *db, int64_t reservation_id, int64_t user_id, char **json);

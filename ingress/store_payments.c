@@ -59,18 +59,6 @@ enum ft_store_result ft_store_payment_order(PGconn *db, int64_t reservation_id, 
     return result;
 }
 
-enum ft_store_result ft_store_payment_prepare(PGconn *db, int64_t reservation_id, const char *merchant_uid)
-{
-    char id[24];
-    snprintf(id, sizeof id, "%" PRId64, reservation_id);
-    const char *params[] = { id, merchant_uid };
-    return exec(db, "payment_prepare",
-                "INSERT INTO payments (reservation_id, merchant_uid, amount, status)"
-                " SELECT id, $2, amount, 'PREPARED' FROM reservations WHERE id = $1"
-                " ON CONFLICT (reservation_id) DO NOTHING",
-                2, params, NULL);
-}
-
 enum ft_store_result ft_store_payment_claim(PGconn *db, int64_t reservation_id, const char *imp_uid)
 {
     char id[24];
@@ -103,27 +91,50 @@ enum ft_store_result ft_store_payment_refuse(PGconn *db, int64_t reservation_id,
     return result == FT_STORE_OK && rows == 0 ? FT_STORE_NOT_FOUND : result;
 }
 
+/* A Payment as the API shows it: the order p of reservation r, with its refund and every attempt. */
+#define PAYMENT_JSON                                                                                          \
+    "SELECT json_build_object('reservationId', r.id, 'merchantUid', p.merchant_uid, 'amount', p.amount,"      \
+    "  'orderName', c.title || ' - ' || n.seats || CASE n.seats WHEN 1 THEN ' seat' ELSE ' seats' END,"      \
+    "  'status', p.status, 'impUid', p.imp_uid,"                                                              \
+    "  'reservationStatus', CASE WHEN r.status = 'HELD' AND r.expires_at <= now() THEN 'EXPIRED' ELSE r.status END," \
+    "  'refund', (SELECT json_build_object('reason', f.reason, 'status', f.status, 'amount', f.amount,"      \
+    "       'createdAt', api_timestamp(f.created_at), 'completedAt', api_timestamp(f.completed_at),"         \
+    "       'attempts', (SELECT coalesce(json_agg(json_build_object('attempt', a.attempt,"                   \
+    "                     'startedAt', api_timestamp(a.started_at), 'result', a.result) ORDER BY a.attempt), '[]')" \
+    "                    FROM refund_attempts a WHERE a.refund_id = f.id))"                                 \
+    "     FROM refunds f WHERE f.imp_uid = p.imp_uid))"
+/* What PAYMENT_JSON needs besides r and p: the concert's title and the number of seats. */
+#define PAYMENT_JSON_JOINS                                                                                    \
+    " JOIN schedules s ON s.id = r.schedule_id JOIN concerts c ON c.id = s.concert_id"                      \
+    " CROSS JOIN LATERAL (SELECT count(*) AS seats FROM reservation_seats WHERE reservation_id = r.id) n"
+
 enum ft_store_result ft_store_payment_view(PGconn *db, int64_t reservation_id, int64_t user_id, char **json)
 {
     char id[24], user[24];
     snprintf(id, sizeof id, "%" PRId64, reservation_id);
     snprintf(user, sizeof user, "%" PRId64, user_id);
     const char *params[] = { id, user };
-    return ft_store_json_row(
-        db, "payment_view",
-        "SELECT json_build_object('reservationId', r.id, 'merchantUid', p.merchant_uid, 'amount', p.amount,"
-        "  'orderName', c.title || ' - ' || n.seats || CASE n.seats WHEN 1 THEN ' seat' ELSE ' seats' END,"
-        "  'status', p.status, 'impUid', p.imp_uid,"
-        "  'reservationStatus', CASE WHEN r.status = 'HELD' AND r.expires_at <= now() THEN 'EXPIRED' ELSE r.status END,"
-        "  'refund', (SELECT json_build_object('reason', f.reason, 'status', f.status, 'amount', f.amount,"
-        "       'createdAt', api_timestamp(f.created_at), 'completedAt', api_timestamp(f.completed_at),"
-        "       'attempts', (SELECT coalesce(json_agg(json_build_object('attempt', a.attempt,"
-        "                     'startedAt', api_timestamp(a.started_at), 'result', a.result) ORDER BY a.attempt), '[]')"
-        "                    FROM refund_attempts a WHERE a.refund_id = f.id))"
-        "     FROM refunds f WHERE f.imp_uid = p.imp_uid))"
-        " FROM reservations r JOIN payments p ON p.reservation_id = r.id"
-        " JOIN schedules s ON s.id = r.schedule_id JOIN concerts c ON c.id = s.concert_id"
-        " CROSS JOIN LATERAL (SELECT count(*) AS seats FROM reservation_seats WHERE reservation_id = r.id) n"
-        " WHERE r.id = $1 AND r.user_id = $2",
-        2, params, json);
+    return ft_store_json_row(db, "payment_view",
+                             PAYMENT_JSON " FROM reservations r JOIN payments p ON p.reservation_id = r.id"
+                             PAYMENT_JSON_JOINS " WHERE r.id = $1 AND r.user_id = $2",
+                             2, params, json);
+}
+
+enum ft_store_result ft_store_payment_open(PGconn *db, int64_t reservation_id, int64_t user_id,
+                                           const char *merchant_uid, char **json)
+{
+    char id[24], user[24];
+    snprintf(id, sizeof id, "%" PRId64, reservation_id);
+    snprintf(user, sizeof user, "%" PRId64, user_id);
+    const char *params[] = { id, user, merchant_uid };
+    /* The outer SELECT cannot see the new row in payments (one snapshot), so it reads the
+     * INSERT's RETURNING as p; r is read as it was, which is what the INSERT checked. */
+    return ft_store_json_row(db, "payment_open",
+                             "WITH p AS (INSERT INTO payments (reservation_id, merchant_uid, amount, status)"
+                             "           SELECT id, $3, amount, 'PREPARED' FROM reservations"
+                             "           WHERE id = $1 AND user_id = $2 AND status = 'HELD' AND expires_at > now()"
+                             "           ON CONFLICT (reservation_id) DO NOTHING"
+                             "           RETURNING reservation_id, merchant_uid, amount, status, imp_uid)"
+                             PAYMENT_JSON " FROM p JOIN reservations r ON r.id = p.reservation_id" PAYMENT_JSON_JOINS,
+                             3, params, json);
 }

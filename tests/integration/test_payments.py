@@ -146,6 +146,27 @@ def test_refunds_are_carried_out_several_at_once(stack):
     assert stack.portone.applied_cancels() == 4
 
 
+def test_an_order_is_made_once_and_answered_as_it_is_stored(stack):
+    alice = stack.buyer()
+    seats = stack.seats()
+    held = stack.hold(alice, [seats[0]["id"], seats[1]["id"]])
+    # Four tabs ask at once: one order, and every answer is that order.
+    answers = []
+    threads = [threading.Thread(target=lambda: answers.append(stack.prepare(alice, held["reservationId"])))
+               for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(answers) == 4
+    stored = stack.payment(alice, held["reservationId"])
+    assert all(a == stored for a in answers), (answers, stored)
+    assert stored["amount"] == held["amount"] and stored["orderName"].endswith(" - 2 seats")
+    assert stored["impUid"] is None and stored["refund"] is None and stored["reservationStatus"] == "HELD"
+    assert stack.prepare(alice, held["reservationId"]) == stored
+    assert stack.rows("SELECT count(*) FROM payments WHERE reservation_id = %s", held["reservationId"]) == [(1,)]
+
+
 def test_a_double_post_makes_one_payment_and_no_refund(stack):
     alice = stack.buyer()
     held, _, imp_uid = paid_hold(stack, alice, stack.seats()[0]["id"])
