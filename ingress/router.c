@@ -5,7 +5,9 @@
 
 /*
  * Compares one template against a path. On a match, copies the segment under `{…}` into
- * param. A captured segment longer than the buffer does not match: no id is that long.
+ * param. A segment longer than the buffer is cut to fit: no id or token is that long, so
+ * the route's own parser refuses the cut one as it would the whole (400 INVALID_ID), where
+ * not matching would have answered 404 for a path the API has.
  */
 static bool path_matches(const char *template, const char *path, char *param, size_t param_size)
 {
@@ -15,10 +17,11 @@ static bool path_matches(const char *template, const char *path, char *param, si
         if (*t == '{') {
             const char *t_end = strchr(t, '}');
             size_t seg_len = strcspn(p, "/");
-            if (t_end == NULL || seg_len == 0 || seg_len >= param_size)
+            if (t_end == NULL || seg_len == 0)
                 return false;
-            memcpy(param, p, seg_len);
-            param[seg_len] = '\0';
+            size_t kept = seg_len < param_size ? seg_len : param_size - 1;
+            memcpy(param, p, kept);
+            param[kept] = '\0';
             t = t_end + 1;
             p += seg_len;
             continue;

@@ -9,7 +9,7 @@ import pytest
 from ft_support import BODY_ROUTES, MAX_BODY, assert_error, describe
 
 BAD_IDS = ["0", "-1", "-0", "abc", "1.5", "1e3", "0x10", "1abc", "99999999999999999999",
-           "9223372036854775808", "18446744073709551617"]
+           "9223372036854775808", "18446744073709551617", "9" * 100]
 
 
 @pytest.mark.parametrize("bad", BAD_IDS)

@@ -264,8 +264,8 @@ def test_another_users_token_is_404_like_an_unknown_one(api, user, schedule):
     assert api.get(poll_path(token), token=user.token).status_code == 200
 
 
-@pytest.mark.parametrize("token", ["short", "A" * 35, "A" * 33 + "=", "A" * 33 + "."],
-                         ids=["short", "long", "padding", "dot"])
+@pytest.mark.parametrize("token", ["short", "A" * 35, "A" * 33 + "=", "A" * 33 + ".", "A" * 100],
+                         ids=["short", "long", "padding", "dot", "longer than any path id"])
 def test_malformed_token_is_400(api, user, token):
     assert_error(api.get(poll_path(token), token=user.token), 400, "INVALID_ID")
 

@@ -89,10 +89,17 @@ Test(router, a_literal_path_is_its_own_resource_before_a_template)
     cr_assert_str_eq(m.param, "42");
 }
 
-Test(router, an_overlong_segment_does_not_match)
+Test(router, an_overlong_segment_matches_cut_and_is_no_id)
 {
     char path[200] = "/api/v1/seats/";
     memset(path + strlen(path), '9', 100);
+    struct ft_match m = match("GET", path);
+    cr_assert_eq(m.result, FT_MATCH_FOUND);
+    cr_assert_eq(m.index, 4);
+    cr_assert_eq(strlen(m.param), FT_ROUTE_PARAM_MAX - 1);
+    int64_t id = 0;
+    cr_assert_not(ft_parse_id(m.param, &id));
+    strcat(path, "/more");
     cr_assert_eq(match("GET", path).result, FT_MATCH_NO_PATH);
 }
 
