@@ -730,6 +730,49 @@ def table(r, invariants):
     return "\n".join(lines)
 
 
+def bench_setup(schedules, users):
+    """What a benchmark on its own stack starts from: PostgreSQL and Kafka up, make up's
+    services stopped, the database BENCH_DB made afresh with `schedules` schedules and
+    `users` users, names for fresh topics, and the PortOne imitation. Returns (topics,
+    schedule ids, first user id, PortOne)."""
+    run([os.path.join(ROOT, "deploy", "local", "stack.sh"), "infra-up"])
+    for name in reversed(SERVICES):
+        if service_pid(name):
+            log(f"stopping the running {name} (make up starts the development stack again)")
+        stop_service(name)
+    tag = secrets.token_hex(3)
+    topics = (f"ft.bench.{tag}.commands", f"ft.bench.{tag}.outcomes")
+    schedule_ids, first_user = load_catalog(fresh_database(BENCH_DB), schedules, users)
+    log(f"catalog: {len(schedule_ids)} schedules of {ROWS * SEATS_PER_ROW} seats, {users} users; topics {topics[0]} "
+        f"({PARTITIONS} partitions)")
+    portone = PortOne()
+    log(f"PortOne imitation on {portone.url}")
+    return topics, schedule_ids, first_user, portone
+
+
+def start_services(topics, portone):
+    """The stack's services (stack.sh up) on BENCH_DB and the given topics."""
+    stack_log = os.path.join(STATE, "logs", "bench-stack.log")
+    with open(stack_log, "w", encoding="utf-8") as out:
+        started = subprocess.run([os.path.join(ROOT, "deploy", "local", "stack.sh"), "up"],
+                                 env=stack_env(topics, portone), stdout=out, stderr=subprocess.STDOUT)
+    if started.returncode != 0:
+        raise SystemExit(f"the stack did not start: see {stack_log}")
+
+
+def bench_teardown(topics, portone):
+    """Undoes bench_setup and start_services, but for PostgreSQL, Kafka and the database."""
+    for name in reversed(SERVICES):
+        stop_service(name)
+    portone.stop()
+    try:
+        admin = AdminClient({"bootstrap.servers": BROKERS})
+        for future in admin.delete_topics(list(topics)).values():
+            future.result(timeout=30)
+    except Exception as e:  # a topic left behind is harmless
+        log(f"topics not deleted: {e}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--full", action="store_true", help="three rounds, longer measurements")
@@ -750,21 +793,9 @@ def main():
     for tool in ("wrk", "pgbench", "nginx"):
         if subprocess.run(["which", tool], capture_output=True).returncode != 0:
             raise SystemExit(f"{tool} is not installed (make deps)")
-    run([os.path.join(ROOT, "deploy", "local", "stack.sh"), "infra-up"])
-    for name in reversed(SERVICES):
-        if service_pid(name):
-            log(f"stopping the running {name} (make up starts the development stack again)")
-        stop_service(name)
-
-    tag = secrets.token_hex(3)
-    topics = (f"ft.bench.{tag}.commands", f"ft.bench.{tag}.outcomes")
-    url = fresh_database(BENCH_DB)
     # ON_SALES_PER_ROUND on-sales per round, and one more set of schedules for the warm-up.
-    schedule_ids, first_user = load_catalog(url, (ON_SALES_PER_ROUND * rounds + 1) * schedules_per_set, users)
-    log(f"catalog: {len(schedule_ids)} schedules of {ROWS * SEATS_PER_ROW} seats, {users} users; topics {topics[0]} "
-        f"({PARTITIONS} partitions)")
-    portone = PortOne()
-    log(f"PortOne imitation on {portone.url}")
+    topics, schedule_ids, first_user, portone = bench_setup((ON_SALES_PER_ROUND * rounds + 1) * schedules_per_set,
+                                                            users)
 
     results = {k: [] for k in ("holds_accepted_per_s", "holds_decided_per_s", "keyed_decided_per_s", "keyed_p50_202",
                                "accepted_per_s", "decided_per_s",
@@ -775,12 +806,7 @@ def main():
                + tuple(f"cpu_us_{g}" for g in CPU_GROUPS + ("total",))}
     summaries, token_files, raw, poll_cpu_rounds = [], [], [], []
     try:
-        stack_log = os.path.join(STATE, "logs", "bench-stack.log")
-        with open(stack_log, "w", encoding="utf-8") as out:
-            started = subprocess.run([os.path.join(ROOT, "deploy", "local", "stack.sh"), "up"],
-                                     env=stack_env(topics, portone), stdout=out, stderr=subprocess.STDOUT)
-        if started.returncode != 0:
-            raise SystemExit(f"the stack did not start: see {stack_log}")
+        start_services(topics, portone)
         with tempfile.TemporaryDirectory() as tmp:
             warm_summaries, warm_tokens, warmth = ([], [], {"warm_up_s": 0, "warm_up_jit_share": None}) if args.smoke \
                 else warm_up(tmp, schedule_ids[ON_SALES_PER_ROUND * rounds * schedules_per_set:], users, first_user,
@@ -852,15 +878,7 @@ def main():
             with open(inv_json, encoding="utf-8") as f:
                 invariants = json.load(f)
     finally:
-        for name in reversed(SERVICES):
-            stop_service(name)
-        portone.stop()
-        try:
-            admin = AdminClient({"bootstrap.servers": BROKERS})
-            for future in admin.delete_topics(list(topics)).values():
-                future.result(timeout=30)
-        except Exception as e:  # a topic left behind is harmless
-            log(f"topics not deleted: {e}")
+        bench_teardown(topics, portone)
 
     summary = {k: median(v) for k, v in results.items()}
     summary.update(warmth)

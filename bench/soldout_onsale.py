@@ -14,8 +14,6 @@ Kafka running. Needs the release build (make build)."""
 import argparse
 import json
 import os
-import secrets
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,19 +32,9 @@ def main():
     requests = args.rate * args.seconds
     warm_sets = 12  # the warm-up's own schedules, as many as a 10-s bench on-sale uses
 
-    subprocess.run([os.path.join(bench.ROOT, "deploy", "local", "stack.sh"), "infra-up"], check=True,
-                   stdout=subprocess.DEVNULL)
-    for name in reversed(bench.SERVICES):
-        bench.stop_service(name)
-    tag = secrets.token_hex(3)
-    topics = (f"ft.soldout.{tag}.commands", f"ft.soldout.{tag}.outcomes")
-    url = bench.fresh_database(bench.BENCH_DB)
-    ids, first_user = bench.load_catalog(url, warm_sets + args.runs * args.schedules, requests)
-    portone = bench.PortOne()
+    topics, ids, first_user, portone = bench.bench_setup(warm_sets + args.runs * args.schedules, requests)
     try:
-        with open(os.path.join(bench.STATE, "logs", "bench-stack.log"), "w", encoding="utf-8") as out:
-            subprocess.run([os.path.join(bench.ROOT, "deploy", "local", "stack.sh"), "up"],
-                           env=bench.stack_env(topics, portone), stdout=out, stderr=subprocess.STDOUT, check=True)
+        bench.start_services(topics, portone)
         with tempfile.TemporaryDirectory() as tmp:
             bench.warm_up(tmp, ids[:warm_sets], 20000, first_user, args.seconds, portone)
             for run in range(args.runs):
@@ -66,9 +54,7 @@ def main():
                     flush=True)
                 time.sleep(5)  # the pollers' last answers, before the next on-sale's CPU is counted
     finally:
-        portone.stop()
-        for name in reversed(bench.SERVICES):
-            bench.stop_service(name)
+        bench.bench_teardown(topics, portone)
 
 
 if __name__ == "__main__":
