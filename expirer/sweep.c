@@ -91,14 +91,15 @@ int ft_sweep_once(const struct ft_config *config, PGconn *db, rd_kafka_t *produc
         return -1;
     }
     int rows = PQntuples(res), failures = 0, sent = 0;
-    int64_t now = ft_clock_wall_ms();
     struct ft_sweep_mark next = *mark;
     for (int i = 0; i < rows; i++) {
         int64_t reservation = strtoll(PQgetvalue(res, i, 0), NULL, 10);
         int64_t schedule = strtoll(PQgetvalue(res, i, 1), NULL, 10);
         int64_t due = strtoll(PQgetvalue(res, i, 2), NULL, 10);
-        /* The command's time is when it is sent, never before the hold's end. */
-        struct ft_command cmd = { .type = FT_CMD_EXPIRE, .ts_ms = now > due ? now : due, .schedule_id = schedule,
+        /* The command's time is the hold's end, not this process's clock: the worker ends
+         * every unpaid hold of the schedule due by a command's time, and a clock ahead of
+         * the ingresses' (which stamped the holds) would end later holds before their time. */
+        struct ft_command cmd = { .type = FT_CMD_EXPIRE, .ts_ms = due, .schedule_id = schedule,
                                   .reservation_id = reservation };
         if (!ft_sweep_send(producer, config->topic_commands, partitions, &cmd))
             failures++;

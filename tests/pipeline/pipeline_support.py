@@ -67,21 +67,27 @@ class Topics:
 
     def published_outcomes(self):
         """Every outcome message on the outcomes topic, in order, as (token, document)."""
+        seen = []
+        for doc in self.messages(self.outcomes):
+            OUTCOME_SCHEMA.validate(doc)  # what the worker publishes keeps its documented form
+            if doc["type"] == "outcome":
+                seen.append(doc)
+        return seen
+
+    def messages(self, topic):
+        """Every message on one of the two topics, as documents, in order per partition."""
         consumer = Consumer({"bootstrap.servers": BROKERS, "group.id": "ft.it.reader." + secrets.token_hex(4),
                              "auto.offset.reset": "earliest", "enable.auto.commit": False})
-        ends = {p: consumer.get_watermark_offsets(TopicPartition(self.outcomes, p), timeout=10)[1]
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1]
                 for p in range(self.partitions)}
-        consumer.assign([TopicPartition(self.outcomes, p, 0) for p in range(self.partitions)])
+        consumer.assign([TopicPartition(topic, p, 0) for p in range(self.partitions)])
         seen, done = [], {p for p, end in ends.items() if end == 0}
         deadline = time.monotonic() + 30
         while len(done) < self.partitions and time.monotonic() < deadline:
             msg = consumer.poll(0.5)
             if msg is None or msg.error():
                 continue
-            doc = json.loads(msg.value())
-            OUTCOME_SCHEMA.validate(doc)  # what the worker publishes keeps its documented form
-            if doc["type"] == "outcome":
-                seen.append(doc)
+            seen.append(json.loads(msg.value()))
             if msg.offset() + 1 >= ends[msg.partition()]:
                 done.add(msg.partition())
         consumer.close()

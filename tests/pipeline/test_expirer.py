@@ -62,6 +62,34 @@ def test_holds_expire_on_their_own_across_an_expirer_restart(db, topics, workers
     worker.stop()
 
 
+def test_an_expire_command_bears_its_holds_end_not_the_expirers_clock(db, topics, workers, tmp_path):
+    """The worker ends every unpaid hold of the schedule due by a command's time. Stamped
+    with the expirer's clock, an EXPIRE would end the schedule's later holds early when
+    that clock runs ahead of the ingresses' that stamped them; so it bears its hold's end."""
+    schedule, seats = db.schedule()
+    alice = db.users(1)[0]
+    token = new_token()
+    topics.send(reserve(token, alice, schedule, now_ms(), seat_ids=[seats[1][0]], hold_seconds=1))
+    topics.flush()
+    worker = workers(topics, db)
+    wait_decided(db, topics)
+    reservation = db.outcomes([token])[token][2]
+    due = db.value("SELECT (extract(epoch FROM expires_at) * 1000)::bigint FROM reservations WHERE id = %s",
+                   reservation)
+    time.sleep(max(0.0, (due + 300 - now_ms()) / 1000))  # the expirer starts after the hold's end
+    expirer, log = start_expirer(topics, db, tmp_path / "expirer.log")
+    try:
+        wait_status(db, reservation, "EXPIRED")
+    finally:
+        expirer.send_signal(signal.SIGTERM)
+        code = expirer.wait(timeout=15)
+        log.close()
+    assert code == 0
+    expires = [m for m in topics.messages(topics.commands) if m["type"] == "EXPIRE"]
+    assert [(m["reservationId"], m["ts"]) for m in expires] == [(reservation, due)]
+    worker.stop()
+
+
 def test_a_hold_stored_behind_the_sweep_still_expires(db, topics, workers, tmp_path):
     """The expirer sweeps in expiry order from where it got to. A hold stored after the
     sweep had passed its expiry (its worker lagging behind the log) sorts before that
