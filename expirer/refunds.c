@@ -108,10 +108,15 @@ static bool record(PGconn *db, const struct due_refund *r, const char *result, c
     return ok;
 }
 
-/* Whether PortOne's payment shows the whole amount given back. */
-static bool refunded(const struct ft_portone_payment *p, int64_t amount)
+/*
+ * Whether PortOne's payment has nothing left to give back. A refund is of all that was
+ * left of the payment when it became due; comparing what PortOne cancelled in all with
+ * this refund's amount would count a cancel made before it (a partial one in PortOne's
+ * console) as this refund done.
+ */
+static bool refunded(const struct ft_portone_payment *p)
 {
-    return p->status == FT_PORTONE_STATUS_CANCELLED || p->cancel_amount >= amount;
+    return p->status == FT_PORTONE_STATUS_CANCELLED || p->cancel_amount >= p->amount;
 }
 
 /* One attempt at one refund. */
@@ -124,13 +129,13 @@ static void attempt(struct ft_refunds *rf, PGconn *db, const struct due_refund *
         ft_portone_cancel(rf->portone, r->imp_uid, r->amount, r->amount, "Fair Ticket refund", &payment);
     const char *outcome = NULL;
     char detail[300] = "";
-    if (result == FT_PORTONE_OK && refunded(&payment, r->amount)) {
+    if (result == FT_PORTONE_OK && refunded(&payment)) {
         outcome = "REFUNDED";
     } else if (result == FT_PORTONE_REFUSED || result == FT_PORTONE_OK) {
         /* Refused: perhaps an earlier attempt did it before we could record it. Look. */
         snprintf(detail, sizeof detail, "%s", payment.message);
         enum ft_portone_result looked = ft_portone_get_payment(rf->portone, r->imp_uid, &payment);
-        if (looked == FT_PORTONE_OK && refunded(&payment, r->amount))
+        if (looked == FT_PORTONE_OK && refunded(&payment))
             outcome = "ALREADY_REFUNDED";
     }
     if (outcome == NULL) {

@@ -121,6 +121,25 @@ def test_a_refund_survives_an_outage_and_a_killed_retrier(stack):
     assert stack.portone.applied_cancels() == 1, "refunded twice"
 
 
+def test_a_cancel_made_before_the_refund_is_not_taken_for_it(stack):
+    """A payment partly cancelled in PortOne's console before it is confirmed is not
+    honoured, and what is left of it is refunded. When PortOne refuses that refund once,
+    the look-up that follows sees the earlier cancel: it is not this refund done."""
+    alice = stack.buyer()
+    held = stack.hold(alice, [stack.seats()[0]["id"]])
+    order = stack.prepare(alice, held["reservationId"])
+    imp_uid = stack.portone.pay(order["merchantUid"], order["amount"])
+    earlier = order["amount"] - order["amount"] // 3  # more than what is left after it
+    stack.portone.api("POST", "/payments/cancel", {"imp_uid": imp_uid, "amount": earlier})
+    stack.portone.fault(kind="status", status=400, count=1, path_prefix="/payments/cancel")
+    assert_error(stack.confirm(alice, held["reservationId"], imp_uid), 409, "AMOUNT_MISMATCH")
+    refund = wait_refund_done(stack, alice, held["reservationId"])
+    assert refund["amount"] == order["amount"] - earlier
+    assert [a["result"] for a in refund["attempts"]] == ["REFUSED", "REFUNDED"], refund["attempts"]
+    at_portone = stack.portone.api("GET", "/payments/" + imp_uid)
+    assert (at_portone["status"], at_portone["cancel_amount"]) == ("cancelled", order["amount"])
+
+
 def test_refunds_are_carried_out_several_at_once(stack):
     """A slow PortOne must not make refunds queue behind each other: with 1.5 s per cancel,
     one refund at a time would leave 1.5 s between the cancels' arrivals."""
