@@ -1,6 +1,6 @@
 /*
  * What the decisions of a run of commands changed, waiting to be written to PostgreSQL
- * in one transaction (commit.c) together with the partition's next offset. The decision
+ * in one transaction (committer.c, store.c) together with the partition's next offset. The decision
  * module only appends here; it does no I/O.
  */
 #ifndef FT_WORKER_BATCH_H

@@ -274,15 +274,19 @@ static void assign_partitions(struct worker *w, rd_kafka_t *rk, rd_kafka_topic_p
 {
     for (int i = 0; i < list->cnt; i++) {
         rd_kafka_topic_partition_t *tp = &list->elems[i];
-        if (tp->partition < 0 || tp->partition >= PARTITIONS_MAX)
+        if (tp->partition < 0 || tp->partition >= PARTITIONS_MAX) {
+            ft_log_error("worker.partition_out_of_range", "partition=%d max=%d", tp->partition, PARTITIONS_MAX - 1);
             continue;
+        }
         int64_t offset = 0;
         /* Without the offset from PostgreSQL the partition cannot be written: wait for it. */
         while (!claim(w, tp->partition, &offset) && !*w->stop)
             sleep(1);
         tp->offset = offset;
     }
-    rd_kafka_assign(rk, list);
+    rd_kafka_resp_err_t err = rd_kafka_assign(rk, list);
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR)
+        ft_log_error("worker.assign_failed", "error=\"%s\"", rd_kafka_err2str(err));
     preload_plan(w, rk);
 }
 
@@ -497,7 +501,7 @@ char *ft_pipeline_metrics(void *ctx)
 bool ft_pipeline_run(const struct ft_config *config, volatile sig_atomic_t *stop)
 {
     struct worker w = { .config = config, .stop = stop };
-    char err[512];
+    char err[512] = "the committer or the subscription did not start";
     w.db = PQconnectdb(config->database_url);
     w.committer = ft_committer_start(config->database_url, config->topic_commands, config->kafka_brokers,
                                      config->topic_outcomes, stop, &metrics.commit_retries);
@@ -583,7 +587,9 @@ bool ft_pipeline_replay(const struct ft_config *config, int32_t only_partition, 
                                      &metrics.commit_retries);
     bool ok = w.consumer != NULL && w.committer != NULL && PQstatus(w.db) == CONNECTION_OK &&
               ft_kafka_partition_count(w.consumer, config->topic_commands, 10000, &partitions) &&
-              only_partition < partitions;
+              only_partition < partitions && partitions <= PARTITIONS_MAX;
+    if (partitions > PARTITIONS_MAX)
+        snprintf(err, sizeof err, "the topic has %d partitions; a worker takes at most %d", partitions, PARTITIONS_MAX);
     rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(partitions > 0 ? partitions : 1);
     for (int32_t i = 0; ok && i < partitions; i++)
         if (only_partition < 0 || i == only_partition)

@@ -11,7 +11,8 @@
 
 #include "batch.h"
 
-/* Queues the batch's outcomes and a progress message; never blocks. */
+/* Queues the batch's outcomes and a progress message. Waits at most 100 ms, once, for
+ * room in librdkafka's queue; what still finds it full is dropped and logged. */
 void ft_publish_batch(rd_kafka_t *producer, const char *topic, int32_t partition, const struct ft_batch *batch,
                       double rate_per_sec);
 

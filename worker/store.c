@@ -343,13 +343,21 @@ static bool insert_outcomes(PGconn *db, int32_t partition, const struct ft_batch
         put_instant(&rows, o->decided_at_ms);
         ft_strbuf_printf(&rows, "\n");
     }
-    bool ok = !rows.failed;
-    PGresult *res = ok ? PQexec(db, "COPY request_outcomes (token, user_id, schedule_id, partition, log_offset, status,"
-                                    " reservation_id, reject_code, decided_at) FROM STDIN")
-                       : NULL;
-    ok = ok && PQresultStatus(res) == PGRES_COPY_IN;
+    if (rows.failed) {
+        ft_log_error("worker.db_failed", "step=copy_outcomes partition=%d error=\"out of memory\"", partition);
+        ft_strbuf_free(&rows);
+        return false;
+    }
+    PGresult *res = PQexec(db, "COPY request_outcomes (token, user_id, schedule_id, partition, log_offset, status,"
+                               " reservation_id, reject_code, decided_at) FROM STDIN");
+    if (PQresultStatus(res) != PGRES_COPY_IN) { /* refused before any row: its own error */
+        log_failure("copy_outcomes", res, partition);
+        PQclear(res);
+        ft_strbuf_free(&rows);
+        return false;
+    }
     PQclear(res);
-    ok = ok && PQputCopyData(db, rows.data, (int)rows.len) == 1;
+    bool ok = PQputCopyData(db, rows.data, (int)rows.len) == 1;
     ok = PQputCopyEnd(db, ok ? NULL : "the batch could not be encoded") == 1 && ok;
     res = PQgetResult(db);
     ok = ok && PQresultStatus(res) == PGRES_COMMAND_OK;
