@@ -59,7 +59,9 @@ static bool read_watermarks(const struct ft_config *config, int32_t partition, i
 }
 
 /* Moves the stored offset from `from` to `to`, with a new epoch: a worker still holding
- * the partition can commit nothing more to it. False if it changed meanwhile. */
+ * the partition can commit nothing more to it. Its reservation ids go on past every
+ * offset the log had used (migration 0013): the new log may use those offsets again.
+ * False if it changed meanwhile. */
 static bool move_offset(PGconn *db, const char *topic, const char *partition, int64_t from, int64_t to)
 {
     char from_text[24], to_text[24];
@@ -67,7 +69,7 @@ static bool move_offset(PGconn *db, const char *topic, const char *partition, in
     snprintf(to_text, sizeof to_text, "%" PRId64, to);
     const char *params[] = { topic, partition, from_text, to_text };
     PGresult *res = ft_db_query(db,
-                                "UPDATE partition_offsets SET next_offset = $4, epoch = epoch + 1 "
+                                "UPDATE partition_offsets SET next_offset = $4, epoch = epoch + 1, id_base = id_base + next_offset "
                                 "WHERE topic = $1 AND partition = $2 AND next_offset = $3",
                                 4, params);
     bool ok = ft_db_ok(res) && strcmp(PQcmdTuples(res), "1") == 0;

@@ -55,6 +55,7 @@ struct schedule {
 struct ft_decider {
     int32_t partition;
     int32_t seat_limit;
+    int64_t id_base; /* added to a command's offset for its reservation's id */
     struct ft_i64map schedules; /* schedule id -> struct schedule * */
 };
 
@@ -318,7 +319,7 @@ static enum ft_decide_result reserve(struct ft_decider *d, struct schedule *s, c
     int64_t hold_ms = (int64_t)cmd->hold_seconds * 1000;
     /* Saturates rather than overflow: a command from the end of time holds until then. */
     int64_t expires_at_ms = cmd->ts_ms > INT64_MAX - hold_ms ? INT64_MAX : cmd->ts_ms + hold_ms;
-    struct reservation r = { .id = ft_reservation_id_for(d->partition, offset), .user_id = cmd->user_id,
+    struct reservation r = { .id = ft_reservation_id_for(d->partition, d->id_base + offset), .user_id = cmd->user_id,
                              .expires_at_ms = expires_at_ms,
                              .seat_count = wanted_count };
     struct ft_new_reservation created = { .id = r.id, .user_id = cmd->user_id, .schedule_id = s->id,
@@ -429,6 +430,11 @@ struct ft_decider *ft_decider_new(int32_t partition, int32_t seat_limit)
     d->seat_limit = seat_limit;
     ft_i64map_init(&d->schedules);
     return d;
+}
+
+void ft_decider_set_id_base(struct ft_decider *decider, int64_t id_base)
+{
+    decider->id_base = id_base;
 }
 
 static void schedule_free(struct schedule *s)

@@ -60,6 +60,11 @@ struct ft_decider;
 struct ft_decider *ft_decider_new(int32_t partition, int32_t seat_limit);
 void ft_decider_free(struct ft_decider *decider);
 
+/* Reservation ids of this partition are ft_reservation_id_for(partition, id_base +
+ * offset): id_base is 0 until the partition is resumed on a log that uses its offsets
+ * again (partition_offsets.id_base, ft-admin resume-partition). */
+void ft_decider_set_id_base(struct ft_decider *decider, int64_t id_base);
+
 /* Whether the schedule's state is loaded. */
 bool ft_decider_knows(const struct ft_decider *decider, int64_t schedule_id);
 

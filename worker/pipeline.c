@@ -250,13 +250,14 @@ static void preload_one(struct worker *w)
 static bool claim(struct worker *w, int32_t number, int64_t *offset)
 {
     struct partition *p = calloc(1, sizeof *p);
-    int64_t next = 0, epoch = 0;
+    int64_t next = 0, epoch = 0, id_base = 0;
     if (p == NULL || !db_ready(w) ||
-        ft_wstore_claim(w->db, w->config->topic_commands, number, &next, &epoch) != FT_WSTORE_OK ||
+        ft_wstore_claim(w->db, w->config->topic_commands, number, &next, &epoch, &id_base) != FT_WSTORE_OK ||
         (p->decider = ft_decider_new(number, w->config->seat_limit_per_user)) == NULL) {
         free(p);
         return false;
     }
+    ft_decider_set_id_base(p->decider, id_base);
     p->number = number;
     p->epoch = epoch;
     p->next_offset = p->decided_offset = next;

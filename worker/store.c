@@ -45,7 +45,7 @@ bool ft_wstore_run_unnest(PGconn *db, int32_t partition, struct ft_columns *cols
 }
 
 enum ft_worker_store_result ft_wstore_claim(PGconn *db, const char *topic, int32_t partition, int64_t *next_offset,
-                                            int64_t *epoch)
+                                            int64_t *epoch, int64_t *id_base)
 {
     char part[16];
     snprintf(part, sizeof part, "%d", partition);
@@ -55,12 +55,13 @@ enum ft_worker_store_result ft_wstore_claim(PGconn *db, const char *topic, int32
         return FT_WSTORE_FAILED;
     PGresult *res = ft_db_query(db,
                                 "UPDATE partition_offsets SET epoch = epoch + 1 WHERE topic = $1 AND partition = $2 "
-                                "RETURNING next_offset, epoch",
+                                "RETURNING next_offset, epoch, id_base",
                                 2, params);
     enum ft_worker_store_result result = FT_WSTORE_FAILED;
     if (ft_db_ok(res) && PQntuples(res) == 1) {
         *next_offset = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
         *epoch = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
+        *id_base = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
         result = FT_WSTORE_OK;
     } else {
         log_failure("claim", res, partition);

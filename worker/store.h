@@ -24,7 +24,7 @@ enum ft_worker_store_result {
  * of an older epoch is refused.
  */
 enum ft_worker_store_result ft_wstore_claim(PGconn *db, const char *topic, int32_t partition, int64_t *next_offset,
-                                            int64_t *epoch);
+                                            int64_t *epoch, int64_t *id_base);
 
 /*
  * Reads what the decider needs of one schedule: whether it exists and is open, its

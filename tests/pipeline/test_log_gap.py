@@ -37,6 +37,12 @@ def test_a_log_that_ends_before_the_stored_offset_stops_the_partition(db, topics
     # The database went on to offset 40 of a log that has been recreated since (empty).
     db.rows("INSERT INTO partition_offsets (topic, partition, next_offset) VALUES (%s, %s, 40) RETURNING 1",
             topics.commands, partition)
+    # Among its holds, the one decided at the old log's offset 0 (its id: (0 + 1) * 1024 +
+    # partition), now expired; the new log's offset 0 must not take its id.
+    old_id = 1024 + partition
+    db.rows("INSERT INTO reservations (id, user_id, schedule_id, status, amount, held_at, expires_at, ended_at)"
+            " OVERRIDING SYSTEM VALUE VALUES (%s, %s, %s, 'EXPIRED', 1000, now() - interval '1 hour',"
+            " now() - interval '55 minutes', now() - interval '55 minutes') RETURNING 1", old_id, users[1], schedule)
     ts = now_ms()
     new, other = new_token(), new_token()
     topics.send(reserve(new, users[0], schedule, ts, seat_ids=[seats[1][0]]))
@@ -66,7 +72,10 @@ def test_a_log_that_ends_before_the_stored_offset_stops_the_partition(db, topics
     worker.stop()
     workers(topics, db)
     wait_decided(db, topics)
-    assert db.outcomes([new])[new][0] == "HELD", "decided once the operator said where to resume"
+    decided = db.outcomes([new])[new]
+    assert decided[0] == "HELD", "decided once the operator said where to resume"
+    assert decided[2] > old_id, "an id past every offset of the old log"
+    assert db.value("SELECT status FROM reservations WHERE id = %s", old_id) == "EXPIRED", "the old one untouched"
 
 
 def delete_records_before(topics, partition, offset, tmp_path):

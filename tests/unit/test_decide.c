@@ -1146,6 +1146,20 @@ Test(decide, reservation_ids_differ_across_offsets_and_partitions)
     cr_assert_eq(ft_reservation_id_for(1023, 1LL << 40), ft_reservation_id_for(1023, 1LL << 40));
 }
 
+Test(decide, a_resumed_partitions_ids_go_on_past_its_old_log)
+{
+    /* Its old log had used offsets 0..39; the recreated one starts again at 0. */
+    ft_decider_free(decider);
+    decider = ft_decider_new(7, LIMIT);
+    ft_decider_set_id_base(decider, 40);
+    load_plain(1, 2, 5);
+    next_offset = 0;
+    int64_t id = held(SEATS(1, 7, T0, seat_id(1, 1, 1)));
+    cr_assert_eq(id, ft_reservation_id_for(7, 40));
+    for (int64_t old = 0; old < 40; old++)
+        cr_assert_neq(id, ft_reservation_id_for(7, old));
+}
+
 Test(decide, the_amount_is_the_sum_of_the_seat_prices)
 {
     struct venue v;
