@@ -13,9 +13,14 @@
 #include "ft/db_pool.h"
 #include "ft/log.h"
 #include "ft/portone.h"
+#include "stranded_orders.h"
 
 /* The pause of a thread that found no refund due. */
 #define IDLE_MS 250
+/* How often one of the threads asks PortOne about orders whose notice never came, and
+ * about how many at most (stranded_orders.h). */
+#define STRANDED_EVERY_MS 5000
+#define STRANDED_PER_TURN 20
 
 struct ft_refunds {
     const struct ft_config *config;
@@ -26,6 +31,7 @@ struct ft_refunds {
     pthread_cond_t wake;
     bool stopping;
     atomic_uint_fast64_t completed, failed_attempts;
+    atomic_int_fast64_t next_stranded_ms; /* monotonic */
 };
 
 /* One leased refund. */
@@ -200,6 +206,11 @@ static void *retrier_main(void *arg)
             if (stopping(rf))
                 break;
         }
+        /* Refunds first; then, every STRANDED_EVERY_MS, the one thread that claims the turn. */
+        int_fast64_t now = ft_clock_monotonic_ms(), next = atomic_load(&rf->next_stranded_ms);
+        if (PQstatus(db) == CONNECTION_OK && now >= next &&
+            atomic_compare_exchange_strong(&rf->next_stranded_ms, &next, now + STRANDED_EVERY_MS))
+            (void)ft_stranded_orders_once(rf->config, db, rf->portone, STRANDED_PER_TURN);
     } while (!pause_or_stop(rf, IDLE_MS));
     PQfinish(db);
     return NULL;

@@ -30,7 +30,7 @@
 #include "ft/portone.h"
 #include "handlers.h"
 #include "json_body.h"
-#include "payment_verify.h"
+#include "ft/payment_verify.h"
 #include "pipeline.h"
 #include "request_token.h"
 #include "response.h"

@@ -79,6 +79,8 @@ static const struct setting settings[] = {
          "pg of the SDK's payment request, e.g. html5_inicis; empty = PortOne's default PG"),
     INT(refund_retry_max_seconds, "FT_REFUND_RETRY_MAX_SECONDS", 1, 86400, "300",
         "longest wait between two attempts of a refund (the wait doubles from 1 s)"),
+    INT(payment_check_after_seconds, "FT_PAYMENT_CHECK_AFTER_SECONDS", 0, 86400, "60",
+        "how long after a hold ended with its order unpaid the expirer asks PortOne about it"),
     INT(refund_threads, "FT_REFUND_THREADS", 1, 64, "4",
         "refunds the expirer carries out at once, each on a thread and PostgreSQL connection of its own"),
     OPT(web_root, "FT_WEB_ROOT",

@@ -499,23 +499,49 @@ done:
     return result;
 }
 
+/* A GET of `before` + id (escaped into one path segment) + `after`. */
+static enum ft_portone_result get_about(struct ft_portone *p, const char *before, const char *id, const char *after,
+                                        const char *what, struct ft_portone_payment *out)
+{
+    CURL *curl = curl_easy_init();
+    char *escaped = curl != NULL ? curl_easy_escape(curl, id, 0) : NULL;
+    size_t size = escaped != NULL ? strlen(before) + strlen(escaped) + strlen(after) + 1 : 0;
+    char *path = escaped != NULL ? malloc(size) : NULL;
+    enum ft_portone_result result = FT_PORTONE_UNAVAILABLE;
+    if (path != NULL) {
+        snprintf(path, size, "%s%s%s", before, escaped, after);
+        result = call(p, "GET", path, NULL, what, out);
+    }
+    free(path);
+    curl_free(escaped);
+    curl_easy_cleanup(curl);
+    return result;
+}
+
 enum ft_portone_result ft_portone_get_payment(struct ft_portone *p, const char *imp_uid,
                                               struct ft_portone_payment *out)
 {
     memset(out, 0, sizeof *out);
     if (imp_uid == NULL || imp_uid[0] == '\0' || strlen(imp_uid) >= sizeof out->imp_uid)
         return FT_PORTONE_NOT_FOUND;
-    CURL *curl = curl_easy_init();
-    char *escaped = curl != NULL ? curl_easy_escape(curl, imp_uid, 0) : NULL;
-    char *path = escaped != NULL ? malloc(strlen(escaped) + sizeof "/payments/") : NULL;
-    enum ft_portone_result result = FT_PORTONE_UNAVAILABLE;
-    if (path != NULL) {
-        sprintf(path, "/payments/%s", escaped);
-        result = check_same_payment(call(p, "GET", path, NULL, "get_payment", out), imp_uid, "get_payment", out);
+    return check_same_payment(get_about(p, "/payments/", imp_uid, "", "get_payment", out), imp_uid, "get_payment",
+                              out);
+}
+
+enum ft_portone_result ft_portone_find_paid(struct ft_portone *p, const char *merchant_uid,
+                                             struct ft_portone_payment *out)
+{
+    memset(out, 0, sizeof *out);
+    if (merchant_uid == NULL || merchant_uid[0] == '\0' || strlen(merchant_uid) >= sizeof out->merchant_uid)
+        return FT_PORTONE_NOT_FOUND;
+    enum ft_portone_result result = get_about(p, "/payments/find/", merchant_uid, "/paid", "find_paid", out);
+    /* An answer about another order, or a payment not paid, is not what was asked. */
+    if (result == FT_PORTONE_OK &&
+        (strcmp(out->merchant_uid, merchant_uid) != 0 || out->status != FT_PORTONE_STATUS_PAID)) {
+        ft_log_warn("portone.unavailable", "call=find_paid reason=\"an answer about another payment\"");
+        memset(out, 0, sizeof *out);
+        result = FT_PORTONE_UNAVAILABLE;
     }
-    free(path);
-    curl_free(escaped);
-    curl_easy_cleanup(curl);
     return result;
 }
 

@@ -64,19 +64,22 @@ class PortOne:
         self.proc.wait(timeout=10)
 
 
-def Expirer(topics, database, log_dir, portone_url):
+def Expirer(topics, database, log_dir, portone_url, **settings):
     env = dict(os.environ, FT_DATABASE_URL=database, FT_TOPIC_COMMANDS=topics.commands,
                FT_TOPIC_OUTCOMES=topics.outcomes, FT_EXPIRER_HTTP_PORT="0", FT_EXPIRER_INTERVAL_MS="200",
                FT_PORTONE_BASE_URL=portone_url, FT_PORTONE_IMP_KEY=IMP_KEY, FT_PORTONE_IMP_SECRET=IMP_SECRET,
                FT_PORTONE_TIMEOUT_MS="2000", FT_REFUND_RETRY_MAX_SECONDS="1", FT_LOG_LEVEL="info")
+    env.update(settings)
     return Service(os.environ.get("FT_EXPIRER_BIN"), log_dir, "expirer", env)
 
 
 class Stack:
     """Ingress + worker + expirer + PortOne imitation on a private database and topics."""
 
-    def __init__(self, tmp_path, topics, database, hold_seconds=300, rows=None, **ingress_settings):
+    def __init__(self, tmp_path, topics, database, hold_seconds=300, rows=None, expirer_settings=None,
+                 **ingress_settings):
         self.tmp, self.topics, self.database = str(tmp_path), topics, database
+        self.expirer_settings = expirer_settings or {}
         self.portone = PortOne()
         self.processes = []
         try:
@@ -104,7 +107,8 @@ class Stack:
         return self.worker
 
     def start_expirer(self):
-        self.expirer = self._keep(Expirer(self.topics, self.database, self.tmp, self.portone.url))
+        self.expirer = self._keep(Expirer(self.topics, self.database, self.tmp, self.portone.url,
+                                              **self.expirer_settings))
         return self.expirer
 
     def seats(self):

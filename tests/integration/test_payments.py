@@ -89,6 +89,42 @@ def test_a_payment_after_the_hold_expired_is_refunded(tmp_path, topics, database
         short.stop()
 
 
+def test_a_payment_whose_notice_never_came_is_refunded_once_its_hold_ends(tmp_path, topics, database):
+    """Buyers paid and closed the page, and PortOne's notice never reached us. Once their
+    holds have ended, the expirer asks PortOne about the orders still unpaid and settles
+    what it finds as a confirmation would: refunded, in full or of the amount paid. An
+    order nobody paid is asked about once and stays as it is."""
+    short = Stack(tmp_path, topics, database, hold_seconds=2, expirer_settings={"FT_PAYMENT_CHECK_AFTER_SECONDS": "1"})
+    try:
+        alice, bob, carol = short.buyer(), short.buyer(), short.buyer()
+        seats = [s["id"] for s in short.seats()[:3]]
+        paid, paid_order, paid_uid = paid_hold(short, alice, seats[0])  # never confirmed
+        wrong = short.hold(bob, [seats[1]])
+        wrong_order = short.prepare(bob, wrong["reservationId"])
+        wrong_uid = short.portone.pay(wrong_order["merchantUid"], wrong_order["amount"] - 1000)
+        unpaid = short.hold(carol, [seats[2]])
+        short.prepare(carol, unpaid["reservationId"])
+
+        refund = wait_refund_done(short, alice, paid["reservationId"])
+        assert (refund["reason"], refund["amount"]) == ("HOLD_ENDED", paid_order["amount"])
+        assert short.payment(alice, paid["reservationId"])["impUid"] == paid_uid
+        refund = wait_refund_done(short, bob, wrong["reservationId"])
+        assert (refund["reason"], refund["amount"]) == ("AMOUNT_MISMATCH", wrong_order["amount"] - 1000)
+        assert short.payment(bob, wrong["reservationId"])["impUid"] == wrong_uid
+
+        deadline = time.monotonic() + 20
+        while short.rows("SELECT checked_at IS NOT NULL FROM payments WHERE reservation_id = %s",
+                         unpaid["reservationId"]) != [(True,)]:
+            assert time.monotonic() < deadline, "the unpaid order was never asked about"
+            time.sleep(0.2)
+        left = short.payment(carol, unpaid["reservationId"])
+        assert (left["status"], left["impUid"], left["refund"]) == ("PREPARED", None, None)
+        assert short.portone.applied_cancels() == 2
+        assert [short.seat_status(s) for s in seats] == ["AVAILABLE"] * 3
+    finally:
+        short.stop()
+
+
 def test_a_refund_survives_an_outage_and_a_killed_retrier(stack):
     alice = stack.buyer()
     held = stack.hold(alice, [stack.seats()[0]["id"]])

@@ -396,9 +396,14 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith("/payments/find/") and method == "GET":
             if not self.authorized():
                 return unauthorized
-            merchant_uid = urllib.parse.unquote(path[len("/payments/find/"):].split("/")[0])
+            # /payments/find/{merchant_uid}/{payment_status}: the status (ready, paid,
+            # cancelled, failed) is optional, as documented.
+            parts = path[len("/payments/find/"):].split("/")
+            merchant_uid = urllib.parse.unquote(parts[0])
+            wanted = parts[1] if len(parts) > 1 and parts[1] else None
             with self.state.lock:
-                found = [p for p in self.state.payments.values() if p["merchant_uid"] == merchant_uid]
+                found = [p for p in self.state.payments.values()
+                         if p["merchant_uid"] == merchant_uid and wanted in (None, p["status"])]
                 if found:
                     found.sort(key=lambda p: p["started_at"])
                     return 200, envelope(0, None, json.loads(json.dumps(found[-1])))

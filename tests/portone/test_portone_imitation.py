@@ -207,6 +207,17 @@ def test_find_by_merchant_uid(base):
     assert requests.get(base + "/payments/find/nope", headers=auth(base), timeout=5).status_code == 404
 
 
+def test_find_by_merchant_uid_and_status(base):
+    paid = make_payment(base, merchant_uid="ft-find-status")
+    failed = make_payment(base, merchant_uid="ft-find-status", status="failed")  # a later, failed try
+    latest = requests.get(base + "/payments/find/ft-find-status", headers=auth(base), timeout=5)
+    assert latest.json()["response"]["imp_uid"] == failed["imp_uid"]
+    r = requests.get(base + "/payments/find/ft-find-status/paid", headers=auth(base), timeout=5)
+    assert r.status_code == 200 and r.json()["response"]["imp_uid"] == paid["imp_uid"]
+    none = requests.get(base + "/payments/find/ft-find-status/cancelled", headers=auth(base), timeout=5)
+    assert none.status_code == 404 and none.json()["code"] != 0
+
+
 # ---- POST /payments/cancel --------------------------------------------------------------
 
 def test_full_cancel(base):

@@ -1,7 +1,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "payment_verify.h"
+#include "ft/payment_verify.h"
 
 static struct ft_portone_payment paid(const char *merchant_uid, int64_t amount)
 {

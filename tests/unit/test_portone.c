@@ -213,6 +213,22 @@ Test(portone, failed_and_unknown_payments)
     ft_portone_free(p);
 }
 
+Test(portone, the_paid_payment_of_an_order_is_found)
+{
+    char paid[128], failed[128];
+    payment_create("order-find 1", 1500, "paid", paid, sizeof paid);
+    payment_create("order-find 1", 1500, "failed", failed, sizeof failed); /* a later, failed try */
+    struct ft_portone *p = ft_portone_new(base_url, KEY, SECRET, 3000);
+    struct ft_portone_payment pay;
+    cr_assert_eq(ft_portone_find_paid(p, "order-find 1", &pay), FT_PORTONE_OK, "%s", pay.message);
+    cr_assert_str_eq(pay.imp_uid, paid);
+    cr_assert_eq(pay.status, FT_PORTONE_STATUS_PAID);
+    cr_assert_eq(pay.amount, 1500);
+    cr_assert_eq(requests_to("GET", "/payments/find/order-find%201/paid"), 1);
+    cr_assert_eq(ft_portone_find_paid(p, "order-nobody-paid", &pay), FT_PORTONE_NOT_FOUND);
+    ft_portone_free(p);
+}
+
 Test(portone, full_and_partial_cancel_checksum_and_double_cancel)
 {
     char uid[128];

@@ -51,6 +51,7 @@ struct ft_config {
     char portone_pg[128];            /* FT_PORTONE_PG: the SDK's pg; empty = PortOne's default PG */
     int refund_retry_max_seconds;    /* FT_REFUND_RETRY_MAX_SECONDS: longest wait between refund attempts */
     int refund_threads;              /* FT_REFUND_THREADS: refunds carried out at once */
+    int payment_check_after_seconds; /* FT_PAYMENT_CHECK_AFTER_SECONDS: an unpaid order asked about after its hold */
     char web_root[FT_CONFIG_STR_MAX]; /* FT_WEB_ROOT: the buyer's page (web/); empty = the source tree's */
 };
 

@@ -74,6 +74,15 @@ __attribute__((warn_unused_result)) enum ft_portone_result ft_portone_get_paymen
                                                                                   struct ft_portone_payment *out);
 
 /*
+ * Fetches the latest paid payment made for our order merchant_uid (GET
+ * /payments/find/{merchant_uid}/paid) into *out: NOT_FOUND when PortOne knows none. *out
+ * is cleared first and is meaningful on OK only.
+ */
+__attribute__((warn_unused_result)) enum ft_portone_result ft_portone_find_paid(struct ft_portone *portone,
+                                                                                const char *merchant_uid,
+                                                                                struct ft_portone_payment *out);
+
+/*
  * Cancels (refunds) payment imp_uid (POST /payments/cancel): `amount` of it, or all that
  * remains when amount <= 0. `checksum` is the cancellable amount the caller believes
  * remains (amount - cancel_amount); it is always sent, and PortOne refuses the cancel

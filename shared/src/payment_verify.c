@@ -1,4 +1,4 @@
-#include "payment_verify.h"
+#include "ft/payment_verify.h"
 
 #include <string.h>
 

@@ -1,6 +1,7 @@
 /*
  * What to do with a payment PortOne reports for one of our orders: the checks of the
- * ingress's verification, kept free of I/O so that they are unit-tested alone.
+ * ingress's verification and of the expirer's look at stranded orders, kept free of I/O
+ * so that they are unit-tested alone.
  *
  * The payment must be for this order (merchant_uid), paid, in KRW and of the order's
  * amount. One made for another order, or not paid, is refused and left alone: it is
@@ -8,8 +9,8 @@
  * currency, another amount, partly cancelled) is refunded. Whether the hold is still
  * live is not decided here: the worker decides it at the payment's point of the log.
  */
-#ifndef FT_INGRESS_PAYMENT_VERIFY_H
-#define FT_INGRESS_PAYMENT_VERIFY_H
+#ifndef FT_PAYMENT_VERIFY_H
+#define FT_PAYMENT_VERIFY_H
 
 #include <stdint.h>
 
