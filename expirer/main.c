@@ -68,27 +68,10 @@ static void sleep_ms(int ms)
     nanosleep(&t, NULL); /* a stop signal cuts it short */
 }
 
-/*
- * librdkafka 2.0.2's idempotent producer can end in a fatal error, after which it
- * produces nothing (kafka_client.h): every later turn would fail until a restart, holds
- * would stay held and confirmations unsent. A new producer takes its place; what the old
- * one held is sent again by the next turn, as after any failed turn.
- */
-static void replace_if_fatal(const struct ft_config *config, rd_kafka_t **producer)
+/* A new sweep producer, for ft_kafka_producer_revive. */
+static rd_kafka_t *sweep_producer_make(const void *config, char *err, size_t errlen)
 {
-    char reason[256], err[512];
-    rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(*producer, reason, sizeof reason);
-    if (fatal == RD_KAFKA_RESP_ERR_NO_ERROR)
-        return;
-    rd_kafka_t *fresh = ft_sweep_producer_new(config, err, sizeof err);
-    if (fresh == NULL) {
-        ft_log_error("expirer.producer_replace_failed", "error=\"%s\"", err);
-        return; /* tried again after the next failed turn */
-    }
-    ft_log_warn("expirer.producer_replaced", "fatal=\"%s\" reason=\"%s\"", rd_kafka_err2name(fatal), reason);
-    rd_kafka_purge(*producer, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
-    rd_kafka_destroy(*producer);
-    *producer = fresh;
+    return ft_sweep_producer_new(config, err, errlen);
 }
 
 static int run(const struct ft_config *config)
@@ -121,8 +104,10 @@ static int run(const struct ft_config *config)
             PQstatus(db) == CONNECTION_OK ? ft_resend_confirmations_once(config, db, producer, partitions) : -1;
         if (resent > 0)
             atomic_fetch_add(&confirmations_resent, (uint_fast64_t)resent);
+        /* A producer in librdkafka's fatal state would fail every later turn until a
+         * restart (kafka_client.h): replaced, its commands are sent again next turn. */
         if (sent < 0 || resent < 0)
-            replace_if_fatal(config, &producer);
+            (void)ft_kafka_producer_revive(&producer, sweep_producer_make, config);
         int pruned = 0;
         if (PQstatus(db) == CONNECTION_OK && ft_clock_monotonic_ms() >= next_prune_ms) {
             pruned = ft_prune_keys_once(config, db);

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "confirmations.h"
 #include "ft/command.h"
 #include "ft/db_pool.h"
 #include "ft/log.h"
@@ -64,14 +63,13 @@ static void settle(PGconn *db, const struct stranded *o, const struct ft_portone
     struct ft_payment_verdict verdict;
     ft_payment_verify(payment, o->merchant_uid, o->amount, &verdict);
     if (verdict.kind == FT_VERDICT_CONFIRM) {
-        /* Its updated_at is set back so that the resender puts it on the log at its next turn. */
-        char resend[16];
-        snprintf(resend, sizeof resend, "%d", FT_CONFIRM_RESEND_AFTER_S);
-        const char *params[] = { o->id, payment->imp_uid, resend };
+        /* The resender (confirmations.c) puts it on the log, as any confirmation still
+         * CONFIRMING after FT_CONFIRM_RESEND_AFTER_S: its hold is over, nothing to hurry. */
+        const char *params[] = { o->id, payment->imp_uid };
         (void)run(db, "stranded.bind_failed",
-                  "UPDATE payments SET imp_uid = $2, status = 'CONFIRMING',"
-                  " updated_at = now() - make_interval(secs => $3::int) WHERE id = $1 AND status = 'PREPARED'",
-                  3, params);
+                  "UPDATE payments SET imp_uid = $2, status = 'CONFIRMING', updated_at = now()"
+                  " WHERE id = $1 AND status = 'PREPARED'",
+                  2, params);
     } else if (verdict.kind == FT_VERDICT_REFUND) {
         char amount[24];
         snprintf(amount, sizeof amount, "%" PRId64, verdict.refund_amount);

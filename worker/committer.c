@@ -78,7 +78,7 @@ static void *run(void *arg)
         }
         /* Without progress messages the ingress instances would think every token waits. */
         if (status == FT_WSTORE_OK && c->producer != NULL)
-            (void)ft_kafka_producer_revive(&c->producer, c->brokers);
+            (void)ft_kafka_producer_revive(&c->producer, ft_kafka_producer_make, c->brokers);
 
         pthread_mutex_lock(&c->lock);
         c->state = JOB_DONE;

@@ -86,14 +86,19 @@ rd_kafka_t *ft_kafka_producer_new(const char *brokers, char *errstr, size_t errl
     return client_new(RD_KAFKA_PRODUCER, brokers, true, errstr, errlen);
 }
 
-bool ft_kafka_producer_revive(rd_kafka_t **producer, const char *brokers)
+rd_kafka_t *ft_kafka_producer_make(const void *brokers, char *errstr, size_t errlen)
+{
+    return ft_kafka_producer_new(brokers, errstr, errlen);
+}
+
+bool ft_kafka_producer_revive(rd_kafka_t **producer, ft_kafka_producer_maker *make, const void *ctx)
 {
     char reason[256];
     rd_kafka_resp_err_t fatal = rd_kafka_fatal_error(*producer, reason, sizeof reason);
     if (fatal == RD_KAFKA_RESP_ERR_NO_ERROR)
         return false;
     char err[512];
-    rd_kafka_t *fresh = ft_kafka_producer_new(brokers, err, sizeof err);
+    rd_kafka_t *fresh = make(ctx, err, sizeof err);
     if (fresh == NULL) {
         ft_log_error("kafka.producer_revive_failed", "error=\"%s\"", err);
         return false; /* tried again at the next check */

@@ -52,10 +52,14 @@ int32_t ft_kafka_schedule_partition(int64_t schedule_id, int32_t partitions);
 /*
  * librdkafka 2.0.2 can end a disconnect of an idempotent producer in a fatal "sequence
  * desynchronization" error, after which the handle produces nothing. When *producer is
- * in that state this replaces it with a new one (what it still queued is purged and
- * lost: callers must only publish what can be lost) and returns true.
+ * in that state this replaces it with a new one made by make(ctx) (what it still queued
+ * is purged and lost: callers must only publish what can be lost) and returns true.
  */
-bool ft_kafka_producer_revive(rd_kafka_t **producer, const char *brokers);
+typedef rd_kafka_t *ft_kafka_producer_maker(const void *ctx, char *errstr, size_t errlen);
+bool ft_kafka_producer_revive(rd_kafka_t **producer, ft_kafka_producer_maker *make, const void *ctx);
+
+/* A maker for ft_kafka_producer_revive: ft_kafka_producer_new with ctx the brokers. */
+rd_kafka_t *ft_kafka_producer_make(const void *brokers, char *errstr, size_t errlen);
 
 /* True when a broker answers a metadata request within timeout_ms. */
 bool ft_kafka_reachable(rd_kafka_t *rk, int timeout_ms);
