@@ -178,10 +178,12 @@ class PortOne:
     def __init__(self):
         # PortOne's REST keys are digit strings; this one must arrive with its leading zeros.
         self.key = "00" + "".join(secrets.choice("0123456789") for _ in range(12))
+        # A URL-safe secret may begin with "-", so it is passed as --imp-secret=VALUE, never as
+        # a separate argument that argparse would take for an option.
         self.secret = secrets.token_urlsafe(18)
         port = free_port()
-        self.proc = subprocess.Popen(["/usr/bin/python3", IMITATION, "--port", str(port), "--imp-key", self.key,
-                                      "--imp-secret", self.secret], stdin=subprocess.DEVNULL,
+        self.proc = subprocess.Popen(["/usr/bin/python3", IMITATION, "--port", str(port), f"--imp-key={self.key}",
+                                      f"--imp-secret={self.secret}"], stdin=subprocess.DEVNULL,
                                      stdout=subprocess.PIPE, text=True)
         line = self.proc.stdout.readline().strip()
         if not line.startswith("listening "):

@@ -165,10 +165,11 @@ portone_up() {
   ft_port_open "$FT_PORTONE_PORT" && ft_die "port $FT_PORTONE_PORT is taken; set FT_PORTONE_PORT"
   ft_rotate_log "$log"
   ft_log "starting the PortOne imitation on $FT_PORTONE_BASE_URL (log: $log)"
+  # The secret may begin with "-" (random_password): --imp-secret=VALUE keeps it a value.
   # shellcheck disable=SC2016  # $$ is the inner shell's, which then becomes the server
   (cd "$FT_STATE_DIR" && setsid -f bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidfile" \
     /usr/bin/python3 "$FT_ROOT/tests/portone/portone_imitation.py" --port "$FT_PORTONE_PORT" \
-    --imp-key "$FT_PORTONE_IMP_KEY" --imp-secret "$FT_PORTONE_IMP_SECRET" </dev/null >>"$log" 2>&1)
+    --imp-key="$FT_PORTONE_IMP_KEY" --imp-secret="$FT_PORTONE_IMP_SECRET" </dev/null >>"$log" 2>&1)
   for ((i = 0; i < 50; i++)); do
     ft_port_open "$FT_PORTONE_PORT" && return 0
     sleep 0.1

@@ -27,7 +27,7 @@ class PortOne:
 
     def __init__(self):
         self.proc = subprocess.Popen(["/usr/bin/python3", IMITATION, "--port", "0",
-                                      "--imp-key", IMP_KEY, "--imp-secret", IMP_SECRET],
+                                      f"--imp-key={IMP_KEY}", f"--imp-secret={IMP_SECRET}"],
                                      stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
         line = self.proc.stdout.readline().strip()
         assert line.startswith("listening "), line

@@ -2,7 +2,7 @@
 """A local imitation of PortOne's REST API v1 (api.iamport.kr), for tests.
 
 Standard library only. Start:
-    /usr/bin/python3 tests/portone/portone_imitation.py --port 0 --imp-key K --imp-secret S
+    /usr/bin/python3 tests/portone/portone_imitation.py --port 0 --imp-key=K --imp-secret=S
 The first line of stdout is "listening http://127.0.0.1:PORT". SIGTERM (or SIGINT) stops
 it cleanly with exit status 0. See README.md next to this file for the behaviour and the
 test controls under /__control/.

@@ -11,12 +11,12 @@ import requests
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPT = os.path.join(HERE, "portone_imitation.py")
 KEY = "0123456789"          # begins with 0: must arrive intact
-SECRET = "s3cr3t-0-secret"
+SECRET = "-s3cr3t-0-secret"  # begins with "-", as a random URL-safe secret may: must arrive as a value
 
 
 def start(extra=()):
     proc = subprocess.Popen(
-        ["/usr/bin/python3", SCRIPT, "--port", "0", "--imp-key", KEY, "--imp-secret", SECRET,
+        ["/usr/bin/python3", SCRIPT, "--port", "0", f"--imp-key={KEY}", f"--imp-secret={SECRET}",
          *extra],
         stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     line = proc.stdout.readline().strip()
