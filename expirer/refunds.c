@@ -86,14 +86,20 @@ static int lease(PGconn *db, int lease_s, struct due_refund *out)
 /*
  * Records how an attempt ended and, when PortOne has the refund done, the refund and its
  * payment too: one statement, so all of it or none. A refund still due is tried again
- * after the back-off: 1 s after its first attempt, doubling up to max_wait_s.
+ * after the back-off: 1 s after its first attempt, doubling up to max_wait_s. Only the
+ * refund's latest attempt sets that time: an attempt that outlived its lease must not
+ * hand the refund to another thread while the attempt leased after it is still running.
+ * `amount` (> 0) replaces the refund's when it gave back less than was due (see attempt()).
  */
 static bool record(PGconn *db, const struct due_refund *r, const char *result, const char *detail, bool done,
-                   int max_wait_s)
+                   int64_t amount, int max_wait_s)
 {
-    char max_wait[16];
+    char max_wait[16], refunded[24] = "";
     snprintf(max_wait, sizeof max_wait, "%d", max_wait_s);
-    const char *params[] = { r->id, r->attempt, result, detail, done ? "true" : "false", max_wait };
+    if (amount > 0)
+        snprintf(refunded, sizeof refunded, "%" PRId64, amount);
+    const char *params[] = { r->id, r->attempt, result, detail, done ? "true" : "false", max_wait,
+                             amount > 0 ? refunded : NULL };
     PGresult *res = ft_db_query(
         db,
         "WITH attempt AS (UPDATE refund_attempts SET result = $3, detail = left($4, 500), ended_at = now()"
@@ -101,12 +107,13 @@ static bool record(PGconn *db, const struct due_refund *r, const char *result, c
         " refund AS (UPDATE refunds SET"
         "              status = CASE WHEN $5::boolean THEN 'DONE' ELSE status END,"
         "              completed_at = CASE WHEN $5::boolean THEN now() END,"
-        "              next_attempt_at = CASE WHEN $5::boolean THEN next_attempt_at"
+        "              amount = CASE WHEN $5::boolean THEN coalesce($7::bigint, amount) ELSE amount END,"
+        "              next_attempt_at = CASE WHEN $5::boolean OR attempts <> $2::int THEN next_attempt_at"
         "                ELSE now() + make_interval(secs => least($6::int, power(2, least(attempts - 1, 20)))) END"
         "            WHERE id = $1 AND status = 'DUE' RETURNING imp_uid, status)"
         " UPDATE payments SET status = 'REFUNDED', updated_at = now()"
         " WHERE imp_uid IN (SELECT imp_uid FROM refund WHERE status = 'DONE') AND status = 'REFUND_DUE'",
-        6, params);
+        7, params);
     bool ok = ft_db_ok(res);
     if (!ok)
         log_db("record", res);
@@ -125,11 +132,22 @@ static bool refunded(const struct ft_portone_payment *p)
     return p->status == FT_PORTONE_STATUS_CANCELLED || p->cancel_amount >= p->amount;
 }
 
+/*
+ * Whether part of the payment was cancelled outside our system (in PortOne's console)
+ * after this refund became due: something is left, but less than the refund's amount, so
+ * PortOne refuses the refund's checksum, and would refuse it forever.
+ */
+static bool cancelled_in_part_since(const struct ft_portone_payment *p, const struct due_refund *r)
+{
+    int64_t left = p->amount - p->cancel_amount;
+    return p->status == FT_PORTONE_STATUS_PAID && left > 0 && left < r->amount;
+}
+
 /* One attempt at one refund. */
 static void attempt(struct ft_refunds *rf, PGconn *db, const struct due_refund *r)
 {
     struct ft_portone_payment payment;
-    int64_t started = ft_clock_monotonic_ms();
+    int64_t started = ft_clock_monotonic_ms(), refunded_amount = 0;
     /* The checksum is the whole amount: we refund in full, once; a second cancel is refused. */
     enum ft_portone_result result =
         ft_portone_cancel(rf->portone, r->imp_uid, r->amount, r->amount, "Fair Ticket refund", &payment);
@@ -141,8 +159,19 @@ static void attempt(struct ft_refunds *rf, PGconn *db, const struct due_refund *
         /* Refused: perhaps an earlier attempt did it before we could record it. Look. */
         snprintf(detail, sizeof detail, "%s", payment.message);
         enum ft_portone_result looked = ft_portone_get_payment(rf->portone, r->imp_uid, &payment);
-        if (looked == FT_PORTONE_OK && refunded(&payment))
+        if (looked == FT_PORTONE_OK && refunded(&payment)) {
             outcome = "ALREADY_REFUNDED";
+        } else if (looked == FT_PORTONE_OK && cancelled_in_part_since(&payment, r)) {
+            /* All that is left goes back, with its own checksum: a second such cancel is refused too. */
+            int64_t left = payment.amount - payment.cancel_amount;
+            result = ft_portone_cancel(rf->portone, r->imp_uid, left, left, "Fair Ticket refund", &payment);
+            if (result == FT_PORTONE_OK && refunded(&payment)) {
+                outcome = "REFUNDED";
+                refunded_amount = left;
+                snprintf(detail, sizeof detail, "the %" PRId64 " left after %" PRId64 " was cancelled at PortOne",
+                         left, r->amount - left);
+            }
+        }
     }
     if (outcome == NULL) {
         static const char *const names[] = { [FT_PORTONE_OK] = "REFUSED", [FT_PORTONE_NOT_FOUND] = "NOT_FOUND",
@@ -154,12 +183,13 @@ static void attempt(struct ft_refunds *rf, PGconn *db, const struct due_refund *
             snprintf(detail, sizeof detail, "%s", payment.message);
     }
     bool done = strcmp(outcome, "REFUNDED") == 0 || strcmp(outcome, "ALREADY_REFUNDED") == 0;
-    if (record(db, r, outcome, detail, done, rf->config->refund_retry_max_seconds) && done)
+    if (record(db, r, outcome, detail, done, refunded_amount, rf->config->refund_retry_max_seconds) && done)
         atomic_fetch_add(&rf->completed, 1);
     if (!done)
         atomic_fetch_add(&rf->failed_attempts, 1);
     ft_log_info("refunds.attempt", "refund=%s imp_uid=%s attempt=%s amount=%" PRId64 " result=%s took_ms=%" PRId64,
-                r->id, r->imp_uid, r->attempt, r->amount, outcome, ft_clock_monotonic_ms() - started);
+                r->id, r->imp_uid, r->attempt, refunded_amount > 0 ? refunded_amount : r->amount, outcome,
+                ft_clock_monotonic_ms() - started);
 }
 
 static bool stopping(struct ft_refunds *rf)
@@ -183,9 +213,11 @@ static bool pause_or_stop(struct ft_refunds *rf, int ms)
 }
 
 /*
- * How long a leased refund is kept from the other threads: its attempt makes up to two
- * calls (the cancel, and the look-up after a refusal), each bounded by the timeout. An
- * attempt that outlives it risks only a second cancel, which PortOne refuses.
+ * How long a leased refund is kept from the other threads: its attempt usually makes one
+ * or two calls (the cancel, and the look-up after a refusal), each bounded by the timeout.
+ * One that takes longer (a renewed token, the cancel of what is left) may overlap the
+ * next attempt; that risks only a second cancel, which PortOne refuses by its checksum,
+ * and record() lets only the latest attempt reschedule the refund.
  */
 static int lease_seconds(const struct ft_config *config)
 {
