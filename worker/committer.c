@@ -30,25 +30,51 @@ struct ft_committer {
     struct ft_wstore_part parts[FT_COMMIT_PARTS_MAX]; /* the committer thread's */
 };
 
-/* Stores the commit's batches, retrying every half second while PostgreSQL does not take them. */
-static enum ft_worker_store_result store(struct ft_committer *c)
+/* Stores parts in one transaction, retrying every half second while PostgreSQL does not
+ * take them (an outage); a refusal of the data is not retried. */
+static enum ft_worker_store_result store_retrying(struct ft_committer *c, struct ft_wstore_part *parts, size_t count)
 {
-    for (size_t i = 0; i < c->count; i++)
-        c->parts[i] = (struct ft_wstore_part){ .partition = c->results[i].partition, .epoch = c->epochs[i],
-                                               .batch = &c->results[i].batch };
     for (;;) {
         if (PQstatus(c->db) != CONNECTION_OK)
             PQreset(c->db);
         enum ft_worker_store_result status = PQstatus(c->db) == CONNECTION_OK
-                                                 ? ft_wstore_commit(c->db, c->topic_commands, c->parts, c->count)
+                                                 ? ft_wstore_commit(c->db, c->topic_commands, parts, count)
                                                  : FT_WSTORE_FAILED;
         if (status != FT_WSTORE_FAILED || atomic_load(&c->stopping) || *c->worker_stop)
             return status;
         atomic_fetch_add(c->retries, 1);
-        ft_log_warn("worker.commit_retry", "partitions=%zu first=%d next_offset=%lld", c->count, c->parts[0].partition,
-                    (long long)c->parts[0].batch->next_offset);
+        ft_log_warn("worker.commit_retry", "partitions=%zu first=%d next_offset=%lld", count, parts[0].partition,
+                    (long long)parts[0].batch->next_offset);
         nanosleep(&(struct timespec){ .tv_nsec = 500000000L }, NULL);
     }
+}
+
+/*
+ * Stores the commit's batches; afterwards each part's result is its own: OK, FENCED,
+ * REFUSED (PostgreSQL refuses its data: the worker stops the partition) or FAILED (the
+ * worker stopped while PostgreSQL was away). One partition's refused batch must not hold
+ * up the others, as it would if the transaction they share were retried: so a refused
+ * commit of several partitions is stored again one partition at a time.
+ */
+static void store(struct ft_committer *c)
+{
+    for (size_t i = 0; i < c->count; i++)
+        c->parts[i] = (struct ft_wstore_part){ .partition = c->results[i].partition, .epoch = c->epochs[i],
+                                               .batch = &c->results[i].batch };
+    enum ft_worker_store_result status = store_retrying(c, c->parts, c->count);
+    if (status == FT_WSTORE_REFUSED && c->count > 1) {
+        ft_log_warn("worker.commit_split", "partitions=%zu reason=\"PostgreSQL refused the data of one of them\"",
+                    c->count);
+        for (size_t i = 0; i < c->count; i++) {
+            enum ft_worker_store_result alone = store_retrying(c, &c->parts[i], 1);
+            if (alone != FT_WSTORE_OK)
+                c->parts[i].result = alone;
+        }
+        return;
+    }
+    for (size_t i = 0; i < c->count; i++)
+        if (status != FT_WSTORE_OK)
+            c->parts[i].result = status;
 }
 
 static void *run(void *arg)
@@ -63,11 +89,13 @@ static void *run(void *arg)
         pthread_mutex_unlock(&c->lock);
 
         int64_t started = ft_clock_monotonic_us();
-        enum ft_worker_store_result status = store(c);
+        store(c);
         int64_t micros = ft_clock_monotonic_us() - started;
+        bool stored = false;
         for (size_t i = 0; i < c->count; i++) {
             struct ft_commit_result *r = &c->results[i];
-            r->status = status == FT_WSTORE_OK ? c->parts[i].result : FT_WSTORE_FAILED;
+            r->status = c->parts[i].result;
+            stored = stored || r->status == FT_WSTORE_OK;
             r->micros = micros;
             if (r->status == FT_WSTORE_OK && c->parts[i].stored_before)
                 ft_log_warn("worker.commit_found_stored",
@@ -77,7 +105,7 @@ static void *run(void *arg)
                 ft_publish_batch(c->producer, c->topic_outcomes, r->partition, &r->batch, c->rates[i]);
         }
         /* Without progress messages the ingress instances would think every token waits. */
-        if (status == FT_WSTORE_OK && c->producer != NULL)
+        if (stored && c->producer != NULL)
             (void)ft_kafka_producer_revive(&c->producer, ft_kafka_producer_make, c->brokers);
 
         pthread_mutex_lock(&c->lock);

@@ -4,7 +4,9 @@
  * partitions (at most one each) in one transaction, so that they share one WAL flush;
  * one commit is in flight at a time, which keeps each partition's batches in log order.
  * A commit PostgreSQL does not take is retried until it is taken or the worker stops;
- * meanwhile the worker runs into the in-flight limit and waits (back-pressure).
+ * meanwhile the worker runs into the in-flight limit and waits (back-pressure). A commit
+ * whose data PostgreSQL refuses is not retried as it is: its partitions are stored one by
+ * one, and only the one refused is given back REFUSED.
  */
 #ifndef FT_WORKER_COMMITTER_H
 #define FT_WORKER_COMMITTER_H
@@ -24,7 +26,8 @@ struct ft_committer;
 
 struct ft_commit_result {
     int32_t partition;
-    enum ft_worker_store_result status; /* FAILED only when the worker stopped first */
+    enum ft_worker_store_result status; /* FAILED only when the worker stopped first; REFUSED:
+                                         * PostgreSQL refuses this batch's data */
     struct ft_batch batch;              /* given back to the caller, who frees it */
     int64_t micros;                     /* time the whole commit spent in PostgreSQL */
 };

@@ -38,7 +38,8 @@ struct partition {
 
 /* Counters read by the metrics thread while the worker thread writes them. */
 struct worker_metrics {
-    atomic_uint_fast64_t commands, batches, commit_failures, commit_retries, fenced, commit_micros, schedule_loads;
+    atomic_uint_fast64_t commands, batches, commit_failures, commit_retries, fenced, refused, commit_micros,
+        schedule_loads;
     atomic_int partitions, partitions_at_gap;
 };
 
@@ -57,6 +58,7 @@ struct worker {
     int64_t *preload;        /* open schedules of our partitions, loaded while the log is quiet */
     size_t preload_count, preload_next;
     volatile sig_atomic_t *stop;
+    bool replaying; /* ft_pipeline_replay: a partition dropped would be missing from its digest */
     bool fatal;
 };
 
@@ -101,6 +103,19 @@ static void on_committed(void *ctx, struct ft_commit_result *r)
         atomic_fetch_add(&metrics.fenced, 1);
         ft_log_warn("worker.fenced", "partition=%d dropped_commands=%zu", r->partition, r->batch.commands);
         drop_partition(w, r->partition);
+    } else if (r->status == FT_WSTORE_REFUSED) {
+        /* Deciding the same commands again gives the same batch, refused again: the
+         * partition stops here, with nothing of the batch stored, until an operator has
+         * seen to the data and the partition is claimed again (a restart, a rebalance).
+         * The other partitions go on (committer.c). */
+        atomic_fetch_add(&metrics.refused, 1);
+        ft_log_error("worker.batch_refused",
+                     "partition=%d next_offset=%" PRId64 " commands=%zu"
+                     " reason=\"PostgreSQL refused the batch's data (worker.db_failed has why);"
+                     " the partition decides nothing more until it is claimed again\"",
+                     r->partition, r->batch.next_offset, r->batch.commands);
+        drop_partition(w, r->partition);
+        w->fatal = w->fatal || w->replaying;
     } else {
         /* The partition's state in memory is now ahead of what is stored: a later batch
          * of it, stored at the shutdown's flush, would move the offset past this one's
@@ -482,6 +497,9 @@ char *ft_pipeline_metrics(void *ctx)
                      "# TYPE ft_worker_commit_retries_total counter\nft_worker_commit_retries_total %llu\n"
                      "# HELP ft_worker_fenced_total Partitions dropped because another worker claimed them.\n"
                      "# TYPE ft_worker_fenced_total counter\nft_worker_fenced_total %llu\n"
+                     "# HELP ft_worker_batches_refused_total Partition batches whose data PostgreSQL refused; each "
+                     "stopped its partition.\n"
+                     "# TYPE ft_worker_batches_refused_total counter\nft_worker_batches_refused_total %llu\n"
                      "# HELP ft_worker_partitions Partitions this worker writes.\n"
                      "# TYPE ft_worker_partitions gauge\nft_worker_partitions %d\n"
                      "# HELP ft_worker_partitions_at_gap Partitions stopped: the log cannot give the offset they go "
@@ -493,7 +511,8 @@ char *ft_pipeline_metrics(void *ctx)
                      (double)atomic_load(&metrics.commit_micros) / 1e6,
                      (unsigned long long)atomic_load(&metrics.commit_failures),
                      (unsigned long long)atomic_load(&metrics.commit_retries),
-                     (unsigned long long)atomic_load(&metrics.fenced), atomic_load(&metrics.partitions),
+                     (unsigned long long)atomic_load(&metrics.fenced), (unsigned long long)atomic_load(&metrics.refused),
+                     atomic_load(&metrics.partitions),
                      atomic_load(&metrics.partitions_at_gap),
                      (unsigned long long)atomic_load(&metrics.schedule_loads));
     return ft_strbuf_take(&t);
@@ -577,7 +596,7 @@ bool ft_pipeline_replay(const struct ft_config *config, int32_t only_partition, 
 {
     struct ft_config replay_config = *config;
     snprintf(replay_config.worker_group, sizeof replay_config.worker_group, "ft-replay-%d", (int)getpid());
-    struct worker w = { .config = &replay_config, .stop = stop };
+    struct worker w = { .config = &replay_config, .stop = stop, .replaying = true };
     static int64_t ends[PARTITIONS_MAX];
     int64_t started_us = ft_clock_monotonic_us();
     char err[512] = "";

@@ -14,8 +14,13 @@
 #include "ft/unnest_columns.h"
 
 
+/* The SQLSTATE of the last statement that failed on this thread ("" for none, or a failure
+ * without one): ft_wstore_commit tells a refusal of the data from an outage by it. */
+static _Thread_local char last_sqlstate[6];
+
 static void log_failure(const char *what, const PGresult *res, int32_t partition)
 {
+    snprintf(last_sqlstate, sizeof last_sqlstate, "%s", ft_db_sqlstate(res));
     const char *message = res ? PQresultErrorMessage(res) : "no result";
     ft_log_error("worker.db_failed", "step=%s partition=%d sqlstate=%s error=\"%.*s\"", what, partition,
                  ft_db_sqlstate(res), (int)strcspn(message, "\n"), message);
@@ -477,16 +482,25 @@ static bool write_parts(PGconn *db, const char *topic, const struct ft_wstore_pa
     return ok;
 }
 
+/* Data exceptions (22) and integrity constraint violations (23): what was sent is wrong,
+ * not the connection or the server's state, so sending it again changes nothing. */
+static bool refusal(const char *sqlstate)
+{
+    return strncmp(sqlstate, "22", 2) == 0 || strncmp(sqlstate, "23", 2) == 0;
+}
+
 enum ft_worker_store_result ft_wstore_commit(PGconn *db, const char *topic, struct ft_wstore_part *parts,
                                              size_t count)
 {
     int32_t first = count > 0 ? parts[0].partition : -1;
+    last_sqlstate[0] = '\0';
     if (!ft_wstore_run(db, "begin", first, "BEGIN", 0, NULL))
         return FT_WSTORE_FAILED;
     bool ok = check_parts(db, topic, parts, count) && write_parts(db, topic, parts, count);
     if (ok && ft_wstore_run(db, "commit", first, "COMMIT", 0, NULL))
         return FT_WSTORE_OK;
+    bool refused = refusal(last_sqlstate);
     if (PQtransactionStatus(db) != PQTRANS_IDLE)
         (void)ft_wstore_run(db, "rollback", first, "ROLLBACK", 0, NULL);
-    return FT_WSTORE_FAILED;
+    return refused ? FT_WSTORE_REFUSED : FT_WSTORE_FAILED;
 }

@@ -16,6 +16,8 @@ enum ft_worker_store_result {
     FT_WSTORE_OK,
     FT_WSTORE_FENCED, /* another worker claimed the partition since: stop writing it */
     FT_WSTORE_FAILED, /* the transaction did not happen (logged); try again later */
+    FT_WSTORE_REFUSED, /* PostgreSQL refused the data itself (SQLSTATE class 22 or 23, logged): the
+                        * same batch would be refused again, however often it is tried */
 };
 
 /*
@@ -41,7 +43,8 @@ struct ft_wstore_part {
     int32_t partition;
     int64_t epoch;
     const struct ft_batch *batch;
-    enum ft_worker_store_result result; /* set by ft_wstore_commit: OK, or FENCED (nothing of it written) */
+    enum ft_worker_store_result result; /* set by ft_wstore_commit: OK, or FENCED (nothing of it written);
+                                         * the committer may set REFUSED or FAILED (committer.c) */
     bool stored_before; /* set by ft_wstore_commit: OK, and an earlier try of this commit had stored it */
 };
 
@@ -52,7 +55,8 @@ struct ft_wstore_part {
  * partition's next offset — only for the partitions whose epoch is still the part's
  * (checked under the rows' locks, taken in partition order so that two workers never
  * deadlock). OK when the transaction committed, each part's result then OK or FENCED;
- * FAILED (logged) when it did not, and every part is to be written again. A part whose
+ * FAILED (logged) when it did not, and every part is to be written again; REFUSED (logged)
+ * when it did not because PostgreSQL refused some part's data. A part whose
  * partition already stands at its batch's next offset, in its epoch, is OK and written
  * nothing: a COMMIT whose answer was lost went through, and the retry must not write it
  * twice (it would break the primary keys and be retried for ever).

@@ -220,3 +220,12 @@ def wait_decided(db, topics, timeout=60):
             return
         time.sleep(0.2)
     raise AssertionError(f"not decided in {timeout}s: ends {ends}, decided {db.decided_offsets(topics.commands)}")
+
+
+def store_ended_reservation(db, reservation_id, user_id, schedule_id):
+    """A reservation that expired an hour ago, stored by hand with the given id (as an old
+    log's hold, or a hand-made repair, would leave it)."""
+    db.rows("INSERT INTO reservations (id, user_id, schedule_id, status, amount, held_at, expires_at, ended_at)"
+            " OVERRIDING SYSTEM VALUE VALUES (%s, %s, %s, 'EXPIRED', 1000, now() - interval '1 hour',"
+            " now() - interval '55 minutes', now() - interval '55 minutes') RETURNING 1",
+            reservation_id, user_id, schedule_id)

@@ -8,7 +8,8 @@ import os
 import subprocess
 import time
 
-from pipeline_support import BROKERS, new_token, now_ms, reserve, wait_decided, wait_for, worker_metric
+from pipeline_support import (BROKERS, new_token, now_ms, reserve, store_ended_reservation, wait_decided, wait_for,
+                              worker_metric)
 from test_ops import free_port
 
 
@@ -30,6 +31,17 @@ def two_schedules_on_different_partitions(db, topics):
             return (first, first_seats), (other, other_seats)
 
 
+def one_seat_on_each(topics, users, first, other):
+    """Queues one request for a seat of each of two schedules (schedule, seats), by users[0]
+    and users[1]; their tokens."""
+    ts = now_ms()
+    tokens = new_token(), new_token()
+    for token, user, (schedule, seats) in zip(tokens, users, (first, other)):
+        topics.send(reserve(token, user, schedule, ts, seat_ids=[seats[1][0]]))
+    topics.flush()
+    return tokens
+
+
 def test_a_log_that_ends_before_the_stored_offset_stops_the_partition(db, topics, workers):
     (schedule, seats), (healthy, healthy_seats) = two_schedules_on_different_partitions(db, topics)
     partition = schedule % topics.partitions
@@ -40,14 +52,8 @@ def test_a_log_that_ends_before_the_stored_offset_stops_the_partition(db, topics
     # Among its holds, the one decided at the old log's offset 0 (its id: (0 + 1) * 1024 +
     # partition), now expired; the new log's offset 0 must not take its id.
     old_id = 1024 + partition
-    db.rows("INSERT INTO reservations (id, user_id, schedule_id, status, amount, held_at, expires_at, ended_at)"
-            " OVERRIDING SYSTEM VALUE VALUES (%s, %s, %s, 'EXPIRED', 1000, now() - interval '1 hour',"
-            " now() - interval '55 minutes', now() - interval '55 minutes') RETURNING 1", old_id, users[1], schedule)
-    ts = now_ms()
-    new, other = new_token(), new_token()
-    topics.send(reserve(new, users[0], schedule, ts, seat_ids=[seats[1][0]]))
-    topics.send(reserve(other, users[1], healthy, ts, seat_ids=[healthy_seats[1][0]]))
-    topics.flush()
+    store_ended_reservation(db, old_id, users[1], schedule)
+    new, other = one_seat_on_each(topics, users, (schedule, seats), (healthy, healthy_seats))
     port = free_port()
     worker = workers(topics, db, FT_WORKER_HTTP_PORT=port)
 
