@@ -46,16 +46,22 @@ static bool payments_on(struct ft_app *app, struct ft_response *resp)
     return false;
 }
 
-/* A PortOne payment id as a client or a webhook sends it: 1 to 127 printable ASCII characters. */
-static bool imp_uid_valid(const char *s)
+/* An id as a client or a webhook sends it: 1 to size - 1 printable ASCII characters. */
+static bool printable_id(const char *s, size_t size)
 {
     size_t len = strlen(s);
-    if (len == 0 || len >= FT_IMP_UID_SIZE)
+    if (len == 0 || len >= size)
         return false;
     for (size_t i = 0; i < len; i++)
         if (s[i] < 0x21 || s[i] > 0x7e)
             return false;
     return true;
+}
+
+/* A PortOne payment id: 1 to 127 printable ASCII characters. */
+static bool imp_uid_valid(const char *s)
+{
+    return printable_id(s, FT_IMP_UID_SIZE);
 }
 
 static void bad_field(struct ft_error *err, const char *field, const char *message)
@@ -333,45 +339,88 @@ void ft_handle_payment_get(struct ft_app *app, const struct ft_request *req, str
  * behalf; anything already settled is left as it is, so a repeated notice changes
  * nothing. Refunds in progress are reconciled by the refund retrier, not here.
  */
-void ft_handle_payment_webhook(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+/* Reads PortOne's notice: any members, since PortOne may add some; only imp_uid and
+ * merchant_uid are read, and neither is trusted beyond naming what to look at. */
+static bool read_notice(const struct ft_request *req, char *imp_uid, char *merchant_uid, size_t merchant_size,
+                        struct ft_response *resp)
 {
     json_t *body = NULL;
     struct ft_error err = { 0 };
-    const char *uid = NULL;
-    /* PortOne's notice: any members, since PortOne may add some; only imp_uid is read. */
+    const char *uid = NULL, *merchant = NULL;
     bool ok = ft_body_object(req->body, req->body_len, NULL, &body, &err) &&
-              ft_body_string(body, "imp_uid", true, &uid, &err);
-    char imp_uid[FT_IMP_UID_SIZE] = "";
+              ft_body_string(body, "imp_uid", true, &uid, &err) &&
+              ft_body_string(body, "merchant_uid", true, &merchant, &err);
     if (ok && !imp_uid_valid(uid)) {
         bad_field(&err, "imp_uid", "imp_uid is not a PortOne payment id");
         ok = false;
+    } else if (ok && !printable_id(merchant, merchant_size)) {
+        bad_field(&err, "merchant_uid", "merchant_uid is not an order id");
+        ok = false;
     }
-    if (ok)
-        snprintf(imp_uid, sizeof imp_uid, "%s", uid);
+    if (ok) {
+        snprintf(imp_uid, FT_IMP_UID_SIZE, "%s", uid);
+        snprintf(merchant_uid, merchant_size, "%s", merchant);
+    }
     json_decref(body);
-    if (!ok) {
+    if (!ok)
         ft_respond_error(resp, &err);
-        return;
-    }
-    struct ft_portone_payment payment;
-    if (!payments_on(app, resp) || !fetch(app, imp_uid, &payment, resp))
-        return;
+    return ok;
+}
+
+/* The order a notice names, with a connection of its own; false with the answer given
+ * when PostgreSQL cannot say. */
+static bool notice_order(struct ft_app *app, const char *merchant_uid, struct ft_payment_order *o,
+                         enum ft_store_result *result, struct ft_response *resp)
+{
     PGconn *db = ft_handler_db(app, resp);
     if (db == NULL)
-        return;
-    struct ft_payment_order o;
-    enum ft_store_result result = ft_store_payment_order(db, 0, 0, payment.merchant_uid, &o);
-    const char *outcome = "IGNORED"; /* not an order of ours, or nothing to do */
-    if (result == FT_STORE_OK && payment.status == FT_PORTONE_STATUS_PAID && strcmp(o.status, "PREPARED") == 0) {
-        struct ft_response settled = { 0 };
-        settle(app, db, &o, imp_uid, &payment, &settled);
-        outcome = settled.status < 300 ? "CONFIRMING" : settled.status == 409 ? "REFUSED" : "RETRY";
-        free(settled.body);
-    } else if (result == FT_STORE_OK) {
-        outcome = o.status;
-    }
+        return false;
+    *result = ft_store_payment_order(db, 0, 0, merchant_uid, o);
     ft_db_release(app->db, db);
-    ft_log_info("payment.webhook", "imp_uid=%s portone_status=%s result=%s", imp_uid,
+    if (*result == FT_STORE_OK || *result == FT_STORE_NOT_FOUND)
+        return true;
+    ft_respond_stored(resp, *result, 200, NULL, "");
+    return false;
+}
+
+/*
+ * PortOne is asked only about a notice that names an order of ours still waiting for its
+ * payment: a notice about anything else would change nothing, and anyone can send one, so
+ * it must not make us call PortOne (each call holds a blocking-pool thread for up to the
+ * timeout). The payment PortOne reports must then be of that very order.
+ */
+void ft_handle_payment_webhook(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
+{
+    char imp_uid[FT_IMP_UID_SIZE] = "", named[sizeof ((struct ft_payment_order *)0)->merchant_uid] = "";
+    struct ft_payment_order o;
+    enum ft_store_result result = FT_STORE_NOT_FOUND;
+    if (!payments_on(app, resp) || !read_notice(req, imp_uid, named, sizeof named, resp))
+        return;
+    if (!notice_order(app, named, &o, &result, resp))
+        return;
+    const char *outcome = result == FT_STORE_OK ? o.status : "IGNORED";
+    struct ft_portone_payment payment = { .status = FT_PORTONE_STATUS_OTHER };
+    if (result == FT_STORE_OK && strcmp(o.status, "PREPARED") == 0) {
+        if (!fetch(app, imp_uid, &payment, resp))
+            return;
+        PGconn *db = ft_handler_db(app, resp);
+        if (db == NULL)
+            return;
+        /* Read again: the buyer's own confirmation may have settled it meanwhile. */
+        result = ft_store_payment_order(db, 0, 0, named, &o);
+        outcome = result == FT_STORE_OK ? o.status : "IGNORED";
+        if (strcmp(payment.merchant_uid, named) != 0) {
+            outcome = "IGNORED"; /* the notice paired a payment with another order than its own */
+        } else if (result == FT_STORE_OK && payment.status == FT_PORTONE_STATUS_PAID &&
+                   strcmp(o.status, "PREPARED") == 0) {
+            struct ft_response settled = { 0 };
+            settle(app, db, &o, imp_uid, &payment, &settled);
+            outcome = settled.status < 300 ? "CONFIRMING" : settled.status == 409 ? "REFUSED" : "RETRY";
+            free(settled.body);
+        }
+        ft_db_release(app->db, db);
+    }
+    ft_log_info("payment.webhook", "imp_uid=%s merchant_uid=%s portone_status=%s result=%s", imp_uid, named,
                 ft_portone_status_name(payment.status), outcome);
     if (result != FT_STORE_OK && result != FT_STORE_NOT_FOUND)
         ft_respond_stored(resp, result, 200, NULL, "");

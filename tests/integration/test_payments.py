@@ -322,7 +322,45 @@ def test_a_webhook_is_never_trusted_and_a_repeated_one_changes_nothing(stack):
     forged = stack.api.post("/api/v1/payments/webhook", dict(notice, status="cancelled"))
     assert forged.status_code == 200 and forged.body["result"] == "PAID"
     assert stack.rows("SELECT id, status, imp_uid, updated_at FROM payments") == before
-    assert_error(stack.api.post("/api/v1/payments/webhook", {"imp_uid": "imp_unknown"}), 404, "PAYMENT_NOT_FOUND")
+    assert stack.portone.applied_cancels() == 0
+
+
+def portone_calls(stack):
+    return len([r for r in stack.portone.control("GET", "requests")["requests"] if not r["path"].startswith("/__")])
+
+
+def test_a_webhook_asks_portone_only_about_an_order_waiting_for_its_payment(stack):
+    """Anyone can post a notice. One that names no order of ours, or an order already
+    settled, changes nothing, so it must not make us call PortOne; one that names a waiting
+    order is checked there, and its payment must be of that very order."""
+    alice, bob = stack.buyer(), stack.buyer()
+    held, order, imp_uid = paid_hold(stack, alice, stack.seats()[0]["id"])
+    bob_held = stack.hold(bob, [stack.seats()[1]["id"]])
+    bob_order = stack.prepare(bob, bob_held["reservationId"])
+    webhook = "/api/v1/payments/webhook"
+    assert_error(stack.api.post(webhook, {"imp_uid": imp_uid}), 400, "MISSING_FIELD")
+    assert_error(stack.api.post(webhook, {"imp_uid": imp_uid, "merchant_uid": "a b"}), 400, "INVALID_FIELD")
+    calls = portone_calls(stack)
+    for merchant_uid in ("ft-not-ours", "x" * 63):
+        r = stack.api.post(webhook, {"imp_uid": "imp_forged_" + merchant_uid[:8], "merchant_uid": merchant_uid})
+        assert r.status_code == 200 and r.body == {"impUid": "imp_forged_" + merchant_uid[:8], "result": "IGNORED"}, \
+            describe(r)
+    assert portone_calls(stack) == calls, "PortOne called about an order that is not ours"
+    # Alice's payment named with Bob's waiting order: PortOne says it is of Alice's order.
+    r = stack.api.post(webhook, {"imp_uid": imp_uid, "merchant_uid": bob_order["merchantUid"], "status": "paid"})
+    assert r.status_code == 200 and r.body["result"] == "IGNORED", describe(r)
+    assert stack.payment(bob, bob_held["reservationId"])["status"] == "PREPARED"
+    assert stack.payment(alice, held["reservationId"])["status"] == "PREPARED"
+    assert_error(stack.api.post(webhook, {"imp_uid": "imp_unknown", "merchant_uid": bob_order["merchantUid"]}),
+                 404, "PAYMENT_NOT_FOUND")
+    # Alice's own notice settles her order; once settled, notices are answered from our state.
+    r = stack.api.post(webhook, {"imp_uid": imp_uid, "merchant_uid": order["merchantUid"], "status": "paid"})
+    assert r.status_code == 200 and r.body["result"] == "CONFIRMING", describe(r)
+    stack.wait_payment(alice, held["reservationId"], "PAID")
+    calls = portone_calls(stack)
+    r = stack.api.post(webhook, {"imp_uid": imp_uid, "merchant_uid": order["merchantUid"], "status": "cancelled"})
+    assert r.status_code == 200 and r.body["result"] == "PAID", describe(r)
+    assert portone_calls(stack) == calls, "PortOne called about a settled order"
     assert stack.portone.applied_cancels() == 0
 
 
