@@ -89,17 +89,13 @@ static int lease(PGconn *db, int lease_s, struct due_refund *out)
  * after the back-off: 1 s after its first attempt, doubling up to max_wait_s. Only the
  * refund's latest attempt sets that time: an attempt that outlived its lease must not
  * hand the refund to another thread while the attempt leased after it is still running.
- * `amount` (> 0) replaces the refund's when it gave back less than was due (see attempt()).
  */
 static bool record(PGconn *db, const struct due_refund *r, const char *result, const char *detail, bool done,
-                   int64_t amount, int max_wait_s)
+                   int max_wait_s)
 {
-    char max_wait[16], refunded[24] = "";
+    char max_wait[16];
     snprintf(max_wait, sizeof max_wait, "%d", max_wait_s);
-    if (amount > 0)
-        snprintf(refunded, sizeof refunded, "%" PRId64, amount);
-    const char *params[] = { r->id, r->attempt, result, detail, done ? "true" : "false", max_wait,
-                             amount > 0 ? refunded : NULL };
+    const char *params[] = { r->id, r->attempt, result, detail, done ? "true" : "false", max_wait };
     PGresult *res = ft_db_query(
         db,
         "WITH attempt AS (UPDATE refund_attempts SET result = $3, detail = left($4, 500), ended_at = now()"
@@ -107,13 +103,12 @@ static bool record(PGconn *db, const struct due_refund *r, const char *result, c
         " refund AS (UPDATE refunds SET"
         "              status = CASE WHEN $5::boolean THEN 'DONE' ELSE status END,"
         "              completed_at = CASE WHEN $5::boolean THEN now() END,"
-        "              amount = CASE WHEN $5::boolean THEN coalesce($7::bigint, amount) ELSE amount END,"
         "              next_attempt_at = CASE WHEN $5::boolean OR attempts <> $2::int THEN next_attempt_at"
         "                ELSE now() + make_interval(secs => least($6::int, power(2, least(attempts - 1, 20)))) END"
         "            WHERE id = $1 AND status = 'DUE' RETURNING imp_uid, status)"
         " UPDATE payments SET status = 'REFUNDED', updated_at = now()"
         " WHERE imp_uid IN (SELECT imp_uid FROM refund WHERE status = 'DONE') AND status = 'REFUND_DUE'",
-        7, params);
+        6, params);
     bool ok = ft_db_ok(res);
     if (!ok)
         log_db("record", res);
@@ -147,7 +142,7 @@ static bool cancelled_in_part_since(const struct ft_portone_payment *p, const st
 static void attempt(struct ft_refunds *rf, PGconn *db, const struct due_refund *r)
 {
     struct ft_portone_payment payment;
-    int64_t started = ft_clock_monotonic_ms(), refunded_amount = 0;
+    int64_t started = ft_clock_monotonic_ms();
     /* The checksum is the whole amount: we refund in full, once; a second cancel is refused. */
     enum ft_portone_result result =
         ft_portone_cancel(rf->portone, r->imp_uid, r->amount, r->amount, "Fair Ticket refund", &payment);
@@ -162,15 +157,15 @@ static void attempt(struct ft_refunds *rf, PGconn *db, const struct due_refund *
         if (looked == FT_PORTONE_OK && refunded(&payment)) {
             outcome = "ALREADY_REFUNDED";
         } else if (looked == FT_PORTONE_OK && cancelled_in_part_since(&payment, r)) {
-            /* All that is left goes back, with its own checksum: a second such cancel is refused too. */
+            /* All that is left goes back, with its own checksum: a second such cancel is
+             * refused too. The refund's amount stays what was due: the buyer had the rest
+             * back through the cancel made at PortOne. */
             int64_t left = payment.amount - payment.cancel_amount;
             result = ft_portone_cancel(rf->portone, r->imp_uid, left, left, "Fair Ticket refund", &payment);
-            if (result == FT_PORTONE_OK && refunded(&payment)) {
+            if (result == FT_PORTONE_OK && refunded(&payment))
                 outcome = "REFUNDED";
-                refunded_amount = left;
-                snprintf(detail, sizeof detail, "the %" PRId64 " left after %" PRId64 " was cancelled at PortOne",
-                         left, r->amount - left);
-            }
+            snprintf(detail, sizeof detail, "the %" PRId64 " left after %" PRId64 " was cancelled at PortOne: %.200s",
+                     left, r->amount - left, outcome != NULL ? "refunded" : payment.message);
         }
     }
     if (outcome == NULL) {
@@ -183,13 +178,12 @@ static void attempt(struct ft_refunds *rf, PGconn *db, const struct due_refund *
             snprintf(detail, sizeof detail, "%s", payment.message);
     }
     bool done = strcmp(outcome, "REFUNDED") == 0 || strcmp(outcome, "ALREADY_REFUNDED") == 0;
-    if (record(db, r, outcome, detail, done, refunded_amount, rf->config->refund_retry_max_seconds) && done)
+    if (record(db, r, outcome, detail, done, rf->config->refund_retry_max_seconds) && done)
         atomic_fetch_add(&rf->completed, 1);
     if (!done)
         atomic_fetch_add(&rf->failed_attempts, 1);
     ft_log_info("refunds.attempt", "refund=%s imp_uid=%s attempt=%s amount=%" PRId64 " result=%s took_ms=%" PRId64,
-                r->id, r->imp_uid, r->attempt, refunded_amount > 0 ? refunded_amount : r->amount, outcome,
-                ft_clock_monotonic_ms() - started);
+                r->id, r->imp_uid, r->attempt, r->amount, outcome, ft_clock_monotonic_ms() - started);
 }
 
 static bool stopping(struct ft_refunds *rf)
