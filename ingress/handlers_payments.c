@@ -332,13 +332,6 @@ void ft_handle_payment_get(struct ft_app *app, const struct ft_request *req, str
     ft_respond_stored(resp, result, 200, json, "you have no payment order for this reservation");
 }
 
-/*
- * PortOne's notice that a payment was made or cancelled. Only its imp_uid is used: the
- * payment is fetched from PortOne and reconciled with our order. A paid payment whose
- * buyer never came back (closed browser) is verified and confirmed on the owner's
- * behalf; anything already settled is left as it is, so a repeated notice changes
- * nothing. Refunds in progress are reconciled by the refund retrier, not here.
- */
 /* Reads PortOne's notice: any members, since PortOne may add some; only imp_uid and
  * merchant_uid are read, and neither is trusted beyond naming what to look at. */
 static bool read_notice(const struct ft_request *req, char *imp_uid, char *merchant_uid, size_t merchant_size,
@@ -384,10 +377,16 @@ static bool notice_order(struct ft_app *app, const char *merchant_uid, struct ft
 }
 
 /*
+ * PortOne's notice that a payment was made or cancelled. A paid payment whose buyer never
+ * came back (closed browser) is verified and confirmed on the owner's behalf; anything
+ * already settled is left as it is, so a repeated notice changes nothing. Refunds in
+ * progress are the refund retrier's, not this handler's.
+ *
  * PortOne is asked only about a notice that names an order of ours still waiting for its
  * payment: a notice about anything else would change nothing, and anyone can send one, so
  * it must not make us call PortOne (each call holds a blocking-pool thread for up to the
- * timeout). The payment PortOne reports must then be of that very order.
+ * timeout). A buyer can still make us call PortOne about their own waiting order. The
+ * payment PortOne reports must then be of that very order.
  */
 void ft_handle_payment_webhook(struct ft_app *app, const struct ft_request *req, struct ft_response *resp)
 {

@@ -511,8 +511,8 @@ char *ft_pipeline_metrics(void *ctx)
                      (double)atomic_load(&metrics.commit_micros) / 1e6,
                      (unsigned long long)atomic_load(&metrics.commit_failures),
                      (unsigned long long)atomic_load(&metrics.commit_retries),
-                     (unsigned long long)atomic_load(&metrics.fenced), (unsigned long long)atomic_load(&metrics.refused),
-                     atomic_load(&metrics.partitions),
+                     (unsigned long long)atomic_load(&metrics.fenced),
+                     (unsigned long long)atomic_load(&metrics.refused), atomic_load(&metrics.partitions),
                      atomic_load(&metrics.partitions_at_gap),
                      (unsigned long long)atomic_load(&metrics.schedule_loads));
     return ft_strbuf_take(&t);

@@ -19,13 +19,16 @@ def test_a_refused_batch_stops_its_partition_and_no_other(db, topics, workers):
     store_ended_reservation(db, planted, users[1], schedule)
     blocked, other = one_seat_on_each(topics, users, (schedule, seats), (healthy, healthy_seats))
     port = free_port()
-    worker = workers(topics, db, FT_WORKER_HTTP_PORT=port)
+    # A batch may wait a second to fill: both commands go into one commit, and the refusal
+    # of that commit is what must not hold up the healthy partition.
+    worker = workers(topics, db, FT_WORKER_HTTP_PORT=port, FT_WORKER_BATCH_MS="1000")
 
     wait_for(lambda: other in db.outcomes([other]), "the other partition's command decided")
     assert db.outcomes([other])[other][0] == "HELD"
     wait_for(lambda: "worker.batch_refused" in worker.text(), "the refusal reported")
     line = next(li for li in worker.text().splitlines() if "worker.batch_refused" in li)
     assert f"partition={partition} next_offset=1 commands=1 " in line, line
+    assert "worker.commit_split partitions=2 " in worker.text(), "the shared commit was refused, then split"
     assert "sqlstate=23505" in worker.text(), "the database's reason logged"
     assert worker_metric(port, "ft_worker_batches_refused_total") == 1, "alertable"
     time.sleep(1)
