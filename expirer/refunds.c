@@ -54,10 +54,7 @@ static void log_db(const char *what, const PGresult *res)
  */
 static int lease(PGconn *db, int lease_s, struct due_refund *out)
 {
-    char lease[16];
-    snprintf(lease, sizeof lease, "%d", lease_s);
-    const char *params[] = { lease };
-    PGresult *res = ft_db_query(
+    PGresult *res = ft_db_query_int(
         db,
         "WITH claimed AS ("
         "  UPDATE refunds r SET attempts = r.attempts + 1, next_attempt_at = now() + make_interval(secs => $1::int)"
@@ -66,7 +63,7 @@ static int lease(PGconn *db, int lease_s, struct due_refund *out)
         "  WHERE r.id = d.id RETURNING r.id, r.imp_uid, r.amount, r.attempts),"
         " started AS (INSERT INTO refund_attempts (refund_id, attempt) SELECT id, attempts FROM claimed)"
         " SELECT id, imp_uid, amount, attempts FROM claimed",
-        1, params);
+        lease_s);
     int n = -1;
     if (ft_db_ok(res)) {
         n = PQntuples(res) > 0 ? 1 : 0;

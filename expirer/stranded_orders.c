@@ -19,10 +19,7 @@ struct stranded {
  * 1 with *out, 0 when there is none, -1 on a database error. */
 static int take(PGconn *db, int after_s, struct stranded *out)
 {
-    char after[16];
-    snprintf(after, sizeof after, "%d", after_s);
-    const char *params[] = { after };
-    PGresult *res = ft_db_query(
+    PGresult *res = ft_db_query_int(
         db,
         "UPDATE payments p SET checked_at = now()"
         " FROM (SELECT o.id FROM payments o JOIN reservations r ON r.id = o.reservation_id"
@@ -30,7 +27,7 @@ static int take(PGconn *db, int after_s, struct stranded *out)
         "         AND r.ended_at < now() - make_interval(secs => $1::int)"
         "       ORDER BY o.id LIMIT 1 FOR UPDATE OF o SKIP LOCKED) s"
         " WHERE p.id = s.id RETURNING p.id, p.merchant_uid, p.amount",
-        1, params);
+        after_s);
     int found = -1;
     if (ft_db_ok(res)) {
         found = PQntuples(res) == 1;

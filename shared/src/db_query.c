@@ -122,3 +122,11 @@ PGresult *ft_db_query(PGconn *conn, const char *sql, int nparams, const char *co
     }
     return res;
 }
+
+PGresult *ft_db_query_int(PGconn *conn, const char *sql, long long value)
+{
+    char text[24];
+    snprintf(text, sizeof text, "%lld", value);
+    const char *params[] = { text };
+    return ft_db_query(conn, sql, 1, params);
+}

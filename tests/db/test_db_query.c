@@ -110,3 +110,13 @@ Test(db_query, two_connections_keep_their_own_statements)
     PQfinish(a);
     PQfinish(b);
 }
+
+Test(db_query, an_integer_parameter_arrives_whole)
+{
+    PGconn *conn = connect_test_db();
+    PGresult *res = ft_db_query_int(conn, "SELECT $1::bigint * 2", -4611686018427387904LL);
+    cr_assert(ft_db_ok(res), "%s", PQresultErrorMessage(res));
+    cr_expect_str_eq(PQgetvalue(res, 0, 0), "-9223372036854775808");
+    PQclear(res);
+    PQfinish(conn);
+}

@@ -33,6 +33,9 @@ void ft_db_pool_free(struct ft_db_pool *pool);
  * connection and run by name after that (db_query.c). The caller PQclears the result. */
 PGresult *ft_db_query(PGconn *conn, const char *sql, int nparams, const char *const *params);
 
+/* ft_db_query of a statement whose one parameter ($1) is an integer. */
+PGresult *ft_db_query_int(PGconn *conn, const char *sql, long long value);
+
 /* True when `result` succeeded (COMMAND_OK or TUPLES_OK). */
 bool ft_db_ok(const PGresult *result);
 
