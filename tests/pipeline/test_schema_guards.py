@@ -1,6 +1,7 @@
 """The schema's own guard against double booking, written to directly (no worker): the
 constraints must refuse what a wrong worker could write. Migration 0012 dropped two
-foreign keys on the grounds that these imply them; these tests hold it to that."""
+foreign keys on the grounds that these imply them, and 0015 checks a held seat's schedule
+once per statement instead of by a key; these tests hold them to that."""
 import psycopg2
 import pytest
 
@@ -76,3 +77,55 @@ def test_a_reservation_of_no_schedule_can_hold_no_seat(db):
         hold(db, user, missing, [seats[1][0]])
     assert reservation_count(db) == 0
     assert hold(db, user, schedule, [seats[1][0]]) > 0, "the seat stayed free"
+
+
+def test_one_wrong_seat_refuses_the_whole_statement(db):
+    """The worker writes a batch's seats with one statement (unnest): 0015 checks the rows
+    it wrote together, so one seat of another schedule among right ones refuses them all."""
+    user = db.users(1)[0]
+    schedule, seats = db.schedule(rows=1, seats_per_row=3)
+    _, other_seats = db.schedule(rows=1, seats_per_row=1)
+    rid = hold(db, user, schedule, [seats[1][0]])
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation):
+        db.rows("INSERT INTO reservation_seats (reservation_id, schedule_id, live, seat_id)"
+                " SELECT %s, %s, true, unnest(%s::bigint[]) RETURNING 1",
+                rid, schedule, [seats[1][1], other_seats[1][0], seats[1][2]])
+    assert db.rows("SELECT seat_id FROM reservation_seats WHERE reservation_id = %s", rid) == [(seats[1][0],)]
+    db.rows("INSERT INTO reservation_seats (reservation_id, schedule_id, live, seat_id)"
+            " SELECT %s, %s, true, unnest(%s::bigint[]) RETURNING 1", rid, schedule, [seats[1][1], seats[1][2]])
+    assert db.value("SELECT count(*) FROM reservation_seats WHERE reservation_id = %s", rid) == 3
+
+
+def test_a_held_seat_row_cannot_be_moved_to_a_seat_of_another_schedule(db):
+    user = db.users(1)[0]
+    schedule, seats = db.schedule(rows=1, seats_per_row=2)
+    _, other_seats = db.schedule(rows=1, seats_per_row=1)
+    rid = hold(db, user, schedule, [seats[1][0]])
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation):
+        db.rows("UPDATE reservation_seats SET seat_id = %s WHERE reservation_id = %s RETURNING 1",
+                other_seats[1][0], rid)
+    assert db.rows("UPDATE reservation_seats SET seat_id = %s WHERE reservation_id = %s RETURNING seat_id",
+                   seats[1][1], rid) == [(seats[1][1],)], "another seat of its own schedule is a seat it may hold"
+
+
+@pytest.mark.parametrize("change", [
+    "DELETE FROM seats WHERE id = %s",
+    "UPDATE seats SET schedule_id = (SELECT max(id) FROM schedules) WHERE id = %s",
+    "UPDATE seats SET id = DEFAULT WHERE id = %s",  # id is an identity: DEFAULT is its only new value
+])
+def test_a_seat_is_never_deleted_or_moved_since_holds_are_checked_without_locking_it(db, change):
+    """0015 checks a held seat without locking its row, which is sound only if seats stay
+    as they were put on sale; a held seat and a free one alike."""
+    user = db.users(1)[0]
+    schedule, seats = db.schedule(rows=1, seats_per_row=2)
+    db.schedule(rows=1, seats_per_row=1)  # the schedule a seat would be moved to
+    hold(db, user, schedule, [seats[1][0]])
+    for seat in (seats[1][0], seats[1][1]):
+        with pytest.raises(psycopg2.errors.ForeignKeyViolation):
+            db.rows(change + " RETURNING 1", seat)
+        assert db.rows("SELECT schedule_id FROM seats WHERE id = %s", seat) == [(schedule,)]
+    with pytest.raises(psycopg2.errors.ForeignKeyViolation):
+        db.rows("TRUNCATE seats; SELECT 1")
+    assert db.value("SELECT count(*) FROM seats WHERE schedule_id = %s", schedule) == 2
+    assert db.rows("UPDATE seats SET price = price + 1 WHERE id = %s RETURNING 1", seats[1][1]) == [(1,)], \
+        "what does not move a seat stays possible"
