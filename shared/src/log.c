@@ -142,18 +142,45 @@ bool ft_log_set_level(const char *name)
     return false;
 }
 
+/*
+ * Writes "ts=YYYY-MM-DDTHH:MM:SS.mmmZ " for now at dest (TS_PREFIX_LEN bytes, no NUL).
+ * The ingress logs two lines per reservation, tens of thousands a second: the date is
+ * formatted once a second per thread, and only the milliseconds for each line.
+ */
+#define TS_PREFIX_LEN (sizeof "ts=2026-01-01T00:00:00.000Z " - 1)
+#define TS_DATE_LEN (sizeof "ts=2026-01-01T00:00:00." - 1)
+
+static void timestamp(char *dest)
+{
+    static _Thread_local time_t second = -1;
+    static _Thread_local char date[64]; /* room for any int's digits: -Wformat-truncation */
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (now.tv_sec != second) {
+        struct tm utc;
+        gmtime_r(&now.tv_sec, &utc);
+        snprintf(date, sizeof date, "ts=%04d-%02d-%02dT%02d:%02d:%02d.", utc.tm_year + 1900, utc.tm_mon + 1,
+                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+        second = now.tv_sec;
+    }
+    long ms = now.tv_nsec / 1000000;
+    memcpy(dest, date, TS_DATE_LEN);
+    dest += TS_DATE_LEN;
+    *dest++ = (char)('0' + ms / 100);
+    *dest++ = (char)('0' + ms / 10 % 10);
+    *dest++ = (char)('0' + ms % 10);
+    *dest++ = 'Z';
+    *dest = ' ';
+}
+
 void ft_log(enum ft_log_level level, const char *event, const char *fmt, ...)
 {
     if ((int)level < atomic_load(&least_level))
         return;
     char line[2048];
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    struct tm utc;
-    gmtime_r(&now.tv_sec, &utc);
-    int used = snprintf(line, sizeof line, "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s event=%s ",
-                        utc.tm_year + 1900, utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min,
-                        utc.tm_sec, now.tv_nsec / 1000000, level_names[level], event);
+    timestamp(line);
+    int used = (int)TS_PREFIX_LEN;
+    used += snprintf(line + used, sizeof line - (size_t)used, "level=%s event=%s ", level_names[level], event);
     va_list args;
     va_start(args, fmt);
     int more = vsnprintf(line + used, sizeof line - (size_t)used, fmt, args);

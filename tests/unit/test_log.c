@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "ft/log.h"
@@ -172,5 +173,58 @@ Test(log, lines_below_the_level_are_not_written, .fini = release)
     char *text = captured(&len);
     cr_assert_null(strstr(text, "test.quiet"));
     cr_assert_not_null(strstr(text, "level=error event=test.loud n=2\n"));
+    free(text);
+}
+
+/* The time of a line "ts=YYYY-MM-DDTHH:MM:SS.mmmZ level=..." in ms since the epoch; -1 when
+ * the line does not begin exactly so. */
+static long long line_ms(const char *line)
+{
+    struct tm t = { 0 };
+    int ms = -1, used = 0;
+    if (sscanf(line, "ts=%4d-%2d-%2dT%2d:%2d:%2d.%3dZ level=%n", &t.tm_year, &t.tm_mon, &t.tm_mday, &t.tm_hour,
+               &t.tm_min, &t.tm_sec, &ms, &used) != 7 ||
+        used != (int)strlen("ts=2026-01-01T00:00:00.000Z level="))
+        return -1;
+    t.tm_year -= 1900;
+    t.tm_mon -= 1;
+    return (long long)timegm(&t) * 1000 + ms;
+}
+
+static long long now_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    return (long long)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+/* The date is formatted once a second per thread (log.c): lines across a second's turn
+ * must still carry their own time, to the millisecond. */
+Test(log, each_line_carries_its_own_time_in_utc_to_the_millisecond, .fini = release)
+{
+    capture();
+    long long first = now_ms();
+    long long times[12];
+    for (int i = 0; i < 12; i++) {
+        times[i] = now_ms();
+        ft_log_info("test.time", "i=%d", i);
+        usleep(150 * 1000); /* 12 lines over 1.8 s: at least one turn of a second */
+    }
+    size_t len = 0;
+    char *text = captured(&len);
+    int seen = 0;
+    for (char *line = text; line < text + len; line = strchr(line, '\n') + 1) {
+        int i = -1;
+        const char *fields = strstr(line, "event=test.time i=");
+        cr_assert_not_null(fields, "%s", line);
+        cr_assert_eq(sscanf(fields, "event=test.time i=%d", &i), 1);
+        cr_assert_eq(i, seen);
+        long long at = line_ms(line);
+        cr_assert(at >= 0, "not a UTC time to the millisecond: %s", line);
+        cr_assert(at >= times[i] && at <= times[i] + 50, "line %d says %lld, logged at %lld", i, at, times[i]);
+        seen++;
+    }
+    cr_assert_eq(seen, 12);
+    cr_assert(now_ms() - first >= 1000);
     free(text);
 }
