@@ -384,12 +384,19 @@ static enum MHD_Result send_response(struct MHD_Connection *conn, struct exchang
 
 /* Errors and writes are logged; a successful read only at debug level: during an on-sale
  * the polls alone are tens of thousands a second, a line each would be formatted, copied
- * and written for nothing (even in batches, log.c). The metrics (ft_http_requests_total)
- * count every answer. */
+ * and written for nothing (even in batches, log.c). A 202 is a command put on the queue,
+ * which its handler logs once Kafka has it, with the request id and the command's partition
+ * and offset (reservation.queued, reservation.cancel_queued; a payment's confirmation,
+ * payment.verified): its http.request line is at debug level too. With both lines, the
+ * logging of a reservation took about 2.5 µs of the ingress's 37 µs of CPU per decided
+ * request (256 in flight, alternated on one stack, 2026-11-25). The metrics
+ * (ft_http_requests_total) count every answer. */
 static enum ft_log_level log_level_of(const char *method, int status)
 {
     if (status >= 500)
         return FT_LOG_ERROR;
+    if (status == 202)
+        return FT_LOG_DEBUG;
     bool read = strcmp(method, MHD_HTTP_METHOD_GET) == 0 || strcmp(method, MHD_HTTP_METHOD_HEAD) == 0;
     return read && status < 400 ? FT_LOG_DEBUG : FT_LOG_INFO;
 }
