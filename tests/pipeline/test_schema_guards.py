@@ -25,6 +25,12 @@ def hold(db, user, schedule, seats):
         conn.close()
 
 
+def add_seats(db, rid, schedule, seats):
+    """Seat rows for reservation rid, in one statement, as the worker writes a batch's."""
+    return db.rows("INSERT INTO reservation_seats (reservation_id, schedule_id, live, seat_id)"
+                   " SELECT %s, %s, true, unnest(%s::bigint[]) RETURNING 1", rid, schedule, list(seats))
+
+
 def reservation_count(db):
     return db.value("SELECT count(*) FROM reservations")
 
@@ -63,8 +69,7 @@ def test_a_seat_row_names_its_reservations_schedule(db):
     other, other_seats = db.schedule(rows=1, seats_per_row=2)
     rid = hold(db, user, schedule, [seats[1][0]])
     with pytest.raises(psycopg2.errors.ForeignKeyViolation):
-        db.rows("INSERT INTO reservation_seats (reservation_id, schedule_id, live, seat_id)"
-                " VALUES (%s, %s, true, %s) RETURNING 1", rid, other, other_seats[1][0])
+        add_seats(db, rid, other, [other_seats[1][0]])
 
 
 def test_a_reservation_of_no_schedule_can_hold_no_seat(db):
@@ -87,12 +92,9 @@ def test_one_wrong_seat_refuses_the_whole_statement(db):
     _, other_seats = db.schedule(rows=1, seats_per_row=1)
     rid = hold(db, user, schedule, [seats[1][0]])
     with pytest.raises(psycopg2.errors.ForeignKeyViolation):
-        db.rows("INSERT INTO reservation_seats (reservation_id, schedule_id, live, seat_id)"
-                " SELECT %s, %s, true, unnest(%s::bigint[]) RETURNING 1",
-                rid, schedule, [seats[1][1], other_seats[1][0], seats[1][2]])
+        add_seats(db, rid, schedule, [seats[1][1], other_seats[1][0], seats[1][2]])
     assert db.rows("SELECT seat_id FROM reservation_seats WHERE reservation_id = %s", rid) == [(seats[1][0],)]
-    db.rows("INSERT INTO reservation_seats (reservation_id, schedule_id, live, seat_id)"
-            " SELECT %s, %s, true, unnest(%s::bigint[]) RETURNING 1", rid, schedule, [seats[1][1], seats[1][2]])
+    add_seats(db, rid, schedule, [seats[1][1], seats[1][2]])
     assert db.value("SELECT count(*) FROM reservation_seats WHERE reservation_id = %s", rid) == 3
 
 
