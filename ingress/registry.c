@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "huge_pages.h"
 #include "wait_estimate.h"
 
 #define TOKEN_LEN (FT_REQUEST_TOKEN_SIZE - 1)
@@ -111,11 +112,11 @@ struct ft_registry *ft_registry_new(size_t capacity, int64_t decided_ttl_ms,
     size_t slots = 16;
     while (slots < capacity * 2) /* load factor at most one half */
         slots *= 2;
-    reg->slots = calloc(slots, sizeof reg->slots[0]);
+    reg->slots = ft_huge_calloc(slots * sizeof reg->slots[0]); /* read at random: huge_pages.h */
     reg->chunk_count = (capacity + CHUNK_SIZE - 1) / CHUNK_SIZE;
     reg->chunks = calloc(reg->chunk_count, sizeof reg->chunks[0]);
     if (reg->slots == NULL || reg->chunks == NULL) {
-        free(reg->slots);
+        ft_huge_free(reg->slots, slots * sizeof reg->slots[0]);
         free(reg->chunks);
         free(reg);
         return NULL;
@@ -136,7 +137,7 @@ void ft_registry_free(struct ft_registry *reg)
     for (size_t i = 0; i < reg->chunk_count; i++)
         free(reg->chunks[i]);
     free(reg->chunks);
-    free(reg->slots);
+    ft_huge_free(reg->slots, (reg->mask + 1) * sizeof reg->slots[0]);
     pthread_mutex_destroy(&reg->lock);
     free(reg);
 }
