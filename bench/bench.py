@@ -378,6 +378,7 @@ def pgbench(url, script, seconds, clients, variables):
 def baseline(seconds, schedules, users):
     url = fresh_database(BASELINE_DB)
     baseline_tables(url, schedules)
+    wait_autovacuum_done()  # the on-sales' database's, after the round before: not the baseline's to pay
     started = time.monotonic()
     tps = pgbench(url, BASELINE_SCRIPT, seconds, CONCURRENCY,
                   {"schedules": schedules, "users": users, "spp": ROWS * SEATS_PER_ROW,
@@ -413,9 +414,31 @@ CPU_GROUPS = ("loadgen", "ingress", "kafka", "postgres", "worker", "portone", "o
 POLL_CPU_GROUPS = ("wrk", "ingress", "kafka", "postgres", "worker", "expirer", "other")
 
 
+# Autovacuum of the on-sales' tables, which grow by up to half a million rows a run, took
+# PostgreSQL to 26-41 % of a core while wrk measured the polls' capacity in the 21:00 run of
+# 2026-11-25 (57 and 38 % of nginx, against 72-82 % before the on-sale of AT_ONCE, the
+# largest, was added). Each measurement starts once autovacuum is done, AUTOVACUUM_WAIT_S
+# at most, so that it does not measure the run before it.
+AUTOVACUUM_WAIT_S = 60
+
+
+def wait_autovacuum_done():
+    """Until no autovacuum worker runs, AUTOVACUUM_WAIT_S at most; logs a wait."""
+    started = time.monotonic()
+    while sql(ADMIN_URL, "SELECT 1 FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'"):
+        if time.monotonic() - started >= AUTOVACUUM_WAIT_S:
+            log(f"autovacuum still running after {AUTOVACUUM_WAIT_S} s; measuring anyway")
+            return
+        time.sleep(0.5)
+    if time.monotonic() - started >= 1:
+        log(f"waited {time.monotonic() - started:.0f} s for autovacuum")
+
+
 def loadgen(tmp, name, schedules, users, first_user, portone, pay_fraction, extra, cpu=False):
-    """One load generator run; its JSON summary. With cpu, also the CPU (µs) each group of
-    processes used per decided request during its on-sale (doc["cpu_us_per_decided"])."""
+    """One load generator run, once autovacuum is done; its JSON summary. With cpu, also the
+    CPU (µs) each group of processes used per decided request during its on-sale
+    (doc["cpu_us_per_decided"])."""
+    wait_autovacuum_done()
     sampler = CpuSampler() if cpu else None
     summary = os.path.join(tmp, f"{name}.json")
     tokens = os.path.join(tmp, f"{name}.tokens")
@@ -566,6 +589,7 @@ def onsale_round(tmp, index, schedule_sets, users, first_user, seconds, portone)
     # answers an on-sale's polls. The first run's were decided more than DECIDED_TTL_MS (120 s)
     # before in a full run, so some were answered by PostgreSQL: 14,392-15,105 polls/s with
     # PostgreSQL at 85 % of a core, against 76,703-80,863/s (alternated on one stack, 2026-11-25).
+    wait_autovacuum_done()
     sampler, started = CpuSampler(), time.monotonic()
     polls = wrk(BASE, max(5, seconds // 2), CONCURRENCY, WRK_LINES, [t3, "poll"])
     polls["cpu_share"] = sampler.shares(started, time.monotonic(), POLL_CPU_GROUPS)  # who else used the cores
