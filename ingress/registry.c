@@ -75,6 +75,16 @@ struct ft_registry {
     size_t tokens, waiting;
     size_t sweep_cursor;
     bool nothing_to_evict; /* a full scan found nothing; cleared by decisions and progress */
+    /* Decisions in the order they came: a record is the entry's index in the high 32 bits
+     * and the low 32 bits of its learned_ms, so that a record whose entry was forgotten or
+     * decided again since no longer matches it. When the registry is full, room is made
+     * by forgetting the oldest decision first: taken at the sweep's cursor instead, it was
+     * any decided token, often one decided a moment before and not polled yet, whose poll
+     * then went to PostgreSQL (the full run of 2026-11-25 21:30: polls at 38-57 % of nginx
+     * with 1.5 million tokens decided in two minutes). A ring of `capacity` records; when
+     * full, the oldest record is dropped (its token is still swept or scanned out). */
+    uint64_t *decided;
+    size_t decided_head, decided_count;
     struct partition_state parts[FT_REGISTRY_PARTITIONS_MAX];
 };
 
@@ -115,9 +125,11 @@ struct ft_registry *ft_registry_new(size_t capacity, int64_t decided_ttl_ms,
     reg->slots = ft_huge_calloc(slots * sizeof reg->slots[0]); /* read at random: huge_pages.h */
     reg->chunk_count = (capacity + CHUNK_SIZE - 1) / CHUNK_SIZE;
     reg->chunks = calloc(reg->chunk_count, sizeof reg->chunks[0]);
-    if (reg->slots == NULL || reg->chunks == NULL) {
+    reg->decided = malloc(capacity * sizeof reg->decided[0]);
+    if (reg->slots == NULL || reg->chunks == NULL || reg->decided == NULL) {
         ft_huge_free(reg->slots, slots * sizeof reg->slots[0]);
         free(reg->chunks);
+        free(reg->decided);
         free(reg);
         return NULL;
     }
@@ -137,6 +149,7 @@ void ft_registry_free(struct ft_registry *reg)
     for (size_t i = 0; i < reg->chunk_count; i++)
         free(reg->chunks[i]);
     free(reg->chunks);
+    free(reg->decided);
     ft_huge_free(reg->slots, (reg->mask + 1) * sizeof reg->slots[0]);
     pthread_mutex_destroy(&reg->lock);
     free(reg);
@@ -219,10 +232,46 @@ static size_t scan(struct ft_registry *reg, int64_t now_ms, size_t budget, size_
     return forgotten;
 }
 
-/* A free place for a new entry, forgetting an old one when full; NO_ENTRY when none. */
+static uint64_t decided_record(uint32_t index, int64_t learned_ms)
+{
+    return (uint64_t)index << 32 | (uint32_t)learned_ms;
+}
+
+/* Lock held. */
+static void remember_decision(struct ft_registry *reg, uint32_t index, int64_t learned_ms)
+{
+    if (reg->decided_count == reg->capacity) { /* drop the oldest record */
+        reg->decided_head = (reg->decided_head + 1) % reg->capacity;
+        reg->decided_count--;
+    }
+    reg->decided[(reg->decided_head + reg->decided_count) % reg->capacity] = decided_record(index, learned_ms);
+    reg->decided_count++;
+}
+
+/* Forgets the oldest decision still held; false when the records hold none. Lock held. */
+static bool forget_oldest_decision(struct ft_registry *reg)
+{
+    while (reg->decided_count > 0) {
+        uint64_t record = reg->decided[reg->decided_head];
+        reg->decided_head = (reg->decided_head + 1) % reg->capacity;
+        reg->decided_count--;
+        uint32_t index = (uint32_t)(record >> 32);
+        if (index >= reg->used)
+            continue;
+        const struct entry *e = entry_at(reg, index);
+        if ((e->state == ENTRY_HELD || e->state == ENTRY_REJECTED) && decided_record(index, e->learned_ms) == record) {
+            remove_at_slot(reg, find_slot(reg, e->token));
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A free place for a new entry, forgetting an old one when full (the oldest decision, or
+ * a token the writer has passed); NO_ENTRY when none. */
 static uint32_t take_place(struct ft_registry *reg, int64_t now_ms)
 {
-    if (reg->tokens >= reg->capacity) {
+    if (reg->tokens >= reg->capacity && !forget_oldest_decision(reg)) {
         if (reg->nothing_to_evict || scan(reg, now_ms, reg->used, 1, true) == 0) {
             reg->nothing_to_evict = true;
             return NO_ENTRY;
@@ -303,10 +352,12 @@ bool ft_registry_decide(struct ft_registry *reg, const struct ft_outcome *o, int
     reg->nothing_to_evict = false;
     size_t slot = find_slot(reg, o->token);
     if (slot != SIZE_MAX) {
-        struct entry *e = entry_at(reg, slot_index(reg->slots[slot]));
+        uint32_t index = slot_index(reg->slots[slot]);
+        struct entry *e = entry_at(reg, index);
         if (e->state == ENTRY_WAITING)
             reg->waiting--;
         e->learned_ms = now_ms;
+        remember_decision(reg, index, now_ms);
         if (o->offset >= 0) {
             e->offset = o->offset;
             e->flags |= FLAG_EXACT;
@@ -432,7 +483,7 @@ void ft_registry_stats(struct ft_registry *reg, struct ft_registry_stats *out)
         .waiting = reg->waiting,
         .capacity = reg->capacity,
         .bytes = sizeof *reg + (reg->mask + 1) * sizeof reg->slots[0] + reg->chunk_count * sizeof reg->chunks[0] +
-                 chunks * CHUNK_SIZE * sizeof(struct entry),
+                 chunks * CHUNK_SIZE * sizeof(struct entry) + reg->capacity * sizeof reg->decided[0],
         .entry_bytes = sizeof(struct entry),
     };
     pthread_mutex_unlock(&reg->lock);

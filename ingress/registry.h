@@ -10,11 +10,13 @@
  * forward, and a token is never told a larger position than it was told before.
  *
  * Bounded: at most `capacity` tokens. Decided tokens are forgotten after a TTL, and
- * sooner when room is needed; waiting tokens the writer has passed are forgotten too.
+ * sooner when room is needed, the oldest decision first; waiting tokens the writer has
+ * passed are forgotten too.
  * A forgotten token's outcome is in PostgreSQL (request_outcomes).
  *
  * Memory: 144 bytes per token held, plus a fixed index of 8 bytes per place of capacity
- * (ft_registry_stats reports the total). Thread-safe (one mutex; every call is O(1)
+ * and a record of 8 bytes per place for the order of decisions (ft_registry_stats reports
+ * the total). Thread-safe (one mutex; every call is O(1)
  * except ft_registry_sweep, which is bounded by its budget). Pure: no I/O, no clock.
  */
 #ifndef FT_INGRESS_REGISTRY_H

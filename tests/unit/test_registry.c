@@ -206,6 +206,52 @@ Test(registry, when_full_decided_tokens_make_room_waiting_ones_never)
     ft_registry_free(reg);
 }
 
+/* Room is made by forgetting the oldest decision first: the tokens decided a moment ago are
+ * the ones their buyers are about to poll. Decided in a shuffled order, one of them twice. */
+Test(registry, when_full_the_oldest_decisions_make_room_first)
+{
+    enum { CAPACITY = 64, MORE = 16 };
+    struct ft_registry *reg = ft_registry_new(CAPACITY, 60000, key);
+    char token[FT_REQUEST_TOKEN_SIZE];
+    int decided_at[CAPACITY]; /* token i was decided at time decided_at[i] */
+    for (int i = 0; i < CAPACITY; i++) {
+        token_for(i, token);
+        cr_assert_eq(ft_registry_add(reg, token, 1, 9, 0, i, 0), FT_REGISTRY_ADDED);
+        decided_at[i] = 1 + (i * 37) % CAPACITY; /* a permutation of 1 .. CAPACITY */
+    }
+    for (int t = 1; t <= CAPACITY; t++)
+        for (int i = 0; i < CAPACITY; i++)
+            if (decided_at[i] == t) {
+                token_for(i, token);
+                struct ft_outcome o = held(token, i);
+                cr_assert(ft_registry_decide(reg, &o, t));
+            }
+    /* The first one decided is decided again (a repeated outcome): it is now the newest. */
+    int first = 0;
+    while (decided_at[first] != 1)
+        first++;
+    token_for(first, token);
+    struct ft_outcome again = held(token, first);
+    cr_assert(ft_registry_decide(reg, &again, CAPACITY + 1));
+    decided_at[first] = CAPACITY + 1;
+    for (int j = 0; j < MORE; j++) {
+        token_for(CAPACITY + j, token);
+        cr_assert_eq(ft_registry_add(reg, token, 1, 9, 0, CAPACITY + j, CAPACITY + 2), FT_REGISTRY_ADDED);
+    }
+    struct ft_token_view v;
+    for (int i = 0; i < CAPACITY; i++) {
+        token_for(i, token);
+        /* decided at 2 .. MORE + 1 went; the rest, and the one decided again, stay */
+        bool kept = decided_at[i] > MORE + 1;
+        cr_assert_eq(ft_registry_find(reg, token, &v), kept, "token %d, decided at %d", i, decided_at[i]);
+    }
+    for (int j = 0; j < MORE; j++) {
+        token_for(CAPACITY + j, token);
+        cr_assert(ft_registry_find(reg, token, &v), "new token %d", j);
+    }
+    ft_registry_free(reg);
+}
+
 Test(registry, many_tokens_and_deletions_keep_the_index_sound)
 {
     enum { N = 20000 };
