@@ -80,9 +80,10 @@ struct ft_registry {
      * decided again since no longer matches it. When the registry is full, room is made
      * by forgetting the oldest decision first: taken at the sweep's cursor instead, it was
      * any decided token, often one decided a moment before and not polled yet, whose poll
-     * then went to PostgreSQL (the full run of 2026-11-25 21:30: polls at 38-57 % of nginx
-     * with 1.5 million tokens decided in two minutes). A ring of `capacity` records; when
-     * full, the oldest record is dropped (its token is still swept or scanned out). */
+     * then went to PostgreSQL (the full runs of 2026-11-25 at 20:59 and 21:28: polls at 38
+     * to 57 % of nginx after 1.5 million tokens decided in two minutes). A ring of
+     * `capacity` records; when full, the oldest record is dropped (its token is still swept
+     * or scanned out). */
     uint64_t *decided;
     size_t decided_head, decided_count;
     struct partition_state parts[FT_REGISTRY_PARTITIONS_MAX];
