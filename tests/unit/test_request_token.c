@@ -1,4 +1,5 @@
 #include <criterion/criterion.h>
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -66,6 +67,39 @@ Test(request_token, carries_128_random_bits)
                                    sodium_base64_VARIANT_URLSAFE_NO_PADDING),
                  0);
     cr_assert_eq(len, 16);
+}
+
+#define TOKENS_PER_THREAD 1000 /* several refills of a thread's reserve of random bytes */
+
+static int by_random_part(const void *a, const void *b)
+{
+    return strcmp((const char *)a + TIME_CHARS, (const char *)b + TIME_CHARS);
+}
+
+static void *make_tokens(void *out)
+{
+    for (int i = 0; i < TOKENS_PER_THREAD; i++)
+        ft_request_token_new((char *)out + (size_t)i * FT_REQUEST_TOKEN_SIZE);
+    return NULL;
+}
+
+/* Random bytes are taken from the kernel in reserves: no byte may be handed out twice,
+ * within a thread or between threads. */
+Test(request_token, random_parts_never_repeat_across_reserves_and_threads)
+{
+    cr_assert_geq(sodium_init(), 0);
+    enum { THREADS = 3 };
+    char(*tokens)[FT_REQUEST_TOKEN_SIZE] = calloc(THREADS * TOKENS_PER_THREAD, FT_REQUEST_TOKEN_SIZE);
+    cr_assert_not_null(tokens);
+    pthread_t threads[THREADS];
+    for (int t = 0; t < THREADS; t++)
+        cr_assert_eq(pthread_create(&threads[t], NULL, make_tokens, tokens[t * TOKENS_PER_THREAD]), 0);
+    for (int t = 0; t < THREADS; t++)
+        pthread_join(threads[t], NULL);
+    qsort(tokens, THREADS * TOKENS_PER_THREAD, FT_REQUEST_TOKEN_SIZE, by_random_part);
+    for (int i = 1; i < THREADS * TOKENS_PER_THREAD; i++)
+        cr_assert_str_neq(tokens[i - 1] + TIME_CHARS, tokens[i] + TIME_CHARS, "repeated: %s", tokens[i]);
+    free(tokens);
 }
 
 Test(request_token, shape_check)
