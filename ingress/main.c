@@ -3,12 +3,16 @@
  * (ft-ingress --help lists it), serves until SIGTERM or SIGINT, then stops cleanly.
  */
 #include <pthread.h>
+#include <stdbool.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <unistd.h>
+#ifdef FT_MIMALLOC
+#include <mimalloc.h>
+#endif
 
 #include "access_cache.h"
 #include "app.h"
@@ -55,6 +59,23 @@ static void block_stop_signals(sigset_t *stop)
     signal(SIGPIPE, SIG_IGN);
 }
 
+/* Says which malloc serves the process: mimalloc when the build links it (CMakeLists.txt)
+ * and it took glibc's place, as it must for the figures of docs/benchmark-history.md. */
+static void log_allocator(void)
+{
+#ifdef FT_MIMALLOC
+    void *probe = malloc(64);
+    bool served = probe != NULL && mi_is_in_heap_region(probe);
+    free(probe);
+    if (served)
+        ft_log_info("ingress.allocator", "name=mimalloc version=%d", mi_version());
+    else
+        ft_log_warn("ingress.allocator", "name=glibc reason=\"mimalloc is linked but does not serve malloc\"");
+#else
+    ft_log_info("ingress.allocator", "name=glibc");
+#endif
+}
+
 static int serve(const struct ft_config *config)
 {
     char err[512];
@@ -64,6 +85,7 @@ static int serve(const struct ft_config *config)
         ft_log_error("ingress.start_failed", "error=\"%s\"", err);
         return EXIT_FAILURE;
     }
+    log_allocator();
     struct ft_app app = { .config = config };
     int threads = config->http_threads > 0 ? config->http_threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
     /* Beyond the HTTP threads', connections for the blocking pool, where every Idempotency-Key

@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake pkg-config git curl ca-certificates
   # C libraries
   librdkafka-dev libmicrohttpd-dev libpq-dev libjansson-dev libjwt-dev libcurl4-openssl-dev libhttp-parser-dev
-  libcriterion-dev libsodium-dev libsimdjson-dev rapidjson-dev
+  libcriterion-dev libsodium-dev libsimdjson-dev rapidjson-dev libmimalloc-dev
   # the local stack: PostgreSQL 15, and a JVM + Maven for the Kafka broker
   postgresql-15 postgresql-client-15 openjdk-17-jre-headless maven
   # tests and scripts

@@ -16,7 +16,7 @@ BASE = "debian:12-slim"
 # target -> the setting that names its /healthz port
 HEALTH_PORT_SETTING = {"ingress": "FT_HTTP_PORT", "worker": "FT_WORKER_HTTP_PORT", "expirer": "FT_EXPIRER_HTTP_PORT"}
 RUNTIME_LIBRARIES = ["librdkafka1", "libmicrohttpd12", "libpq5", "libjansson4", "libjwt0", "libcurl4", "libsodium23",
-                     "libsimdjson14"]
+                     "libsimdjson14", "libmimalloc2.0"]
 BUILD_TOOLS = {"build-essential", "gcc", "g++", "clang", "make", "cmake", "pkg-config", "libc6-dev", "binutils"}
 
 
@@ -101,7 +101,7 @@ def test_the_nginx_image():
 
 MISTAKES = [
     ("runs as root", "USER fairticket\n", ""),
-    ("a -dev package in the runtime image", "libsimdjson14 \\\n", "libsimdjson14 libpq-dev \\\n"),
+    ("a -dev package in the runtime image", "libmimalloc2.0 \\\n", "libmimalloc2.0 libpq-dev \\\n"),
     ("a compiler in the runtime image", "ca-certificates curl", "ca-certificates curl gcc"),
     ("another base", "FROM debian:12-slim AS runtime", "FROM debian:11-slim AS runtime"),
     ("a runtime library missing", " libjwt0 ", " "),
