@@ -21,6 +21,7 @@
 #include "blocking_pool.h"
 #include "client_address.h"
 #include "exchange.h"
+#include "http_loops.h"
 #include "ft/clock.h"
 #include "ft/ids.h"
 #include "ft/log.h"
@@ -30,7 +31,7 @@
 #include "uri_unescape.h"
 
 struct ft_server {
-    struct MHD_Daemon *daemon;
+    struct ft_http_loops *loops; /* the HTTP threads and their daemons */
     struct ft_app *app;
     pthread_mutex_t lock;
     pthread_cond_t deferred_done;
@@ -108,7 +109,8 @@ struct ft_async *ft_async_defer(const struct ft_request *req, ft_async_finish_fn
 
 void ft_async_resume(struct ft_async *async)
 {
-    MHD_resume_connection(((struct exchange *)async)->conn);
+    struct exchange *ex = (struct exchange *)async;
+    ft_http_loops_resume(ex->server->loops, ex->conn);
 }
 
 bool ft_async_run_blocking(const struct ft_request *req, void (*run)(void *ctx), void *ctx)
@@ -623,24 +625,28 @@ struct ft_server *ft_server_start(struct ft_app *app, char *err, size_t errlen)
     pthread_cond_init(&server->deferred_done, NULL);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     unsigned int threads = (unsigned int)(config->http_threads > 0 ? config->http_threads : cores);
-    server->daemon = MHD_start_daemon(
-        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, server,
+    /* Per daemon: each of the threads runs one (http_loops.h), each takes its share. */
+    unsigned int connection_limit = ((unsigned int)config->http_max_connections + threads - 1) / threads;
+    const struct MHD_OptionItem options[] = {
         /* first: libmicrohttpd reports problems with the options after it to its own logger */
-        MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, server,
-        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&address,
-        MHD_OPTION_THREAD_POOL_SIZE, threads,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned int)config->http_max_connections,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)config->http_timeout_seconds,
+        { MHD_OPTION_EXTERNAL_LOGGER, (intptr_t)on_mhd_log, server },
+        { MHD_OPTION_SOCK_ADDR, 0, &address },
+        { MHD_OPTION_CONNECTION_LIMIT, connection_limit, NULL },
+        { MHD_OPTION_CONNECTION_TIMEOUT, config->http_timeout_seconds, NULL },
         /* libmicrohttpd zeroes a connection's memory after every request: its default 32 KB
          * cost the ingress about 8 % of its CPU in an on-sale (README, "Where the time goes"). */
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)config->http_connection_memory_bytes,
-        MHD_OPTION_LISTENING_ADDRESS_REUSE, 1u,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, server,
-        MHD_OPTION_NOTIFY_CONNECTION, on_connection, server,
-        MHD_OPTION_UNESCAPE_CALLBACK, on_unescape, NULL,
-        MHD_OPTION_END);
-    if (server->daemon == NULL) {
-        snprintf(err, errlen, "cannot listen on %s:%d (in use, or not allowed)", config->http_addr, config->http_port);
+        { MHD_OPTION_CONNECTION_MEMORY_LIMIT, config->http_connection_memory_bytes, NULL },
+        /* SO_REUSEPORT: every daemon listens on the port; the kernel spreads the connections */
+        { MHD_OPTION_LISTENING_ADDRESS_REUSE, 1, NULL },
+        { MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, server },
+        { MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, server },
+        { MHD_OPTION_UNESCAPE_CALLBACK, (intptr_t)on_unescape, NULL },
+        { MHD_OPTION_END, 0, NULL },
+    };
+    char why[256];
+    server->loops = ft_http_loops_start(threads, MHD_USE_ERROR_LOG, on_request, server, options, why, sizeof why);
+    if (server->loops == NULL) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", config->http_addr, config->http_port, why);
         pthread_cond_destroy(&server->deferred_done);
         pthread_mutex_destroy(&server->lock);
         ft_blocking_pool_stop(server->blocking);
@@ -673,7 +679,7 @@ void ft_server_stop(struct ft_server *server)
         return;
     /* Its last jobs resume their connections: the daemon must still run for that. */
     ft_blocking_pool_stop(server->blocking);
-    MHD_stop_daemon(server->daemon);
+    ft_http_loops_stop(server->loops);
     pthread_cond_destroy(&server->deferred_done);
     pthread_mutex_destroy(&server->lock);
     ft_static_site_free(server->page);
