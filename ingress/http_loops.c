@@ -46,8 +46,10 @@ static void *run_loop(void *arg)
     struct pollfd fds[2] = { { .fd = loop->epoll_fd, .events = POLLIN }, { .fd = loop->wake_fd, .events = POLLIN } };
     while (!atomic_load(&loop->owner->stopping)) {
         if (poll(fds, 2, wait_ms(loop->daemon)) < 0 && errno != EINTR) {
-            ft_log_error("http.loop_failed", "error=\"poll: %s\"", strerror(errno));
-            break;
+            /* Out of kernel memory, the only failure possible here: the daemon must go on. */
+            ft_log_error("http.loop_poll_failed", "error=\"%s\"", strerror(errno));
+            usleep(100 * 1000);
+            continue;
         }
         if (fds[1].revents & POLLIN) {
             eventfd_t wakes;
