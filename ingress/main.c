@@ -72,7 +72,8 @@ static void log_allocator(void)
     else
         ft_log_warn("ingress.allocator", "name=glibc reason=\"mimalloc is linked but does not serve malloc\"");
 #else
-    ft_log_info("ingress.allocator", "name=glibc");
+    /* the C library's, or the sanitizers' in a test build */
+    ft_log_info("ingress.allocator", "name=default");
 #endif
 }
 

@@ -144,7 +144,7 @@ bool ft_log_set_level(const char *name)
 
 /*
  * Writes "ts=YYYY-MM-DDTHH:MM:SS.mmmZ " for now at dest (TS_PREFIX_LEN bytes, no NUL).
- * The ingress logs two lines per reservation, tens of thousands a second: the date is
+ * The ingress logs a line per reservation, tens of thousands a second: the date is
  * formatted once a second per thread, and only the milliseconds for each line.
  */
 #define TS_PREFIX_LEN (sizeof "ts=2026-01-01T00:00:00.000Z " - 1)
